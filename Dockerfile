@@ -1,0 +1,12 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY newsflow ./newsflow
+COPY ingest ./ingest
+COPY enrich ./enrich
+COPY sinks ./sinks
+COPY seeds ./seeds
+RUN pip install --no-cache-dir .
+RUN useradd --system --uid 10001 newsflow
+USER newsflow
+ENTRYPOINT ["newsflow"]

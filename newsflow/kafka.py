@@ -1,0 +1,149 @@
+"""Kafka plumbing shared by the stages: clients, topics, dead letters.
+
+Every client is built from :class:`newsflow.settings.Settings`. Consumers never
+auto-commit: kafka-python's default commits *consumed* offsets on a timer and
+on rebalance, which would lose records that were read but not yet processed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from newsflow.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Offsets per partition: the next offset to read (Kafka's "committed" sense).
+Offsets = dict[TopicPartition, int]
+
+
+def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas."""
+    config: dict[str, Any] = {
+        **settings.kafka_client_config(),
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 5,
+        "max_request_size": settings.max_message_bytes,
+        "retries": 2**31 - 1,
+        "delivery_timeout_ms": 120_000,
+    }
+    config.update(overrides)
+    return KafkaProducer(**config)
+
+
+def make_consumer(settings: Settings, group_id: str, **overrides: Any) -> KafkaConsumer:
+    """A group consumer with auto-commit off; the caller subscribes and commits."""
+    config: dict[str, Any] = {
+        **settings.kafka_client_config(),
+        "group_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.consumer_session_timeout_ms,
+        "heartbeat_interval_ms": settings.consumer_heartbeat_interval_ms,
+        "max_poll_interval_ms": 300_000,
+        "fetch_max_bytes": max(52_428_800, settings.max_message_bytes),
+        "max_partition_fetch_bytes": max(1_048_576, settings.max_message_bytes),
+    }
+    config.update(overrides)
+    return KafkaConsumer(**config)
+
+
+def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
+    """Create the pipeline's topics if missing (idempotent; tolerates a slow broker start)."""
+    topics = settings.topics
+    wanted = [
+        NewTopic(name, topics.partitions, topics.replication_factor)
+        for name in (topics.raw, topics.enriched, topics.dlq)
+    ]
+    admin = _admin_client(settings, timeout_s)
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in wanted if t.name not in existing]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another process won the race; the topic is there
+            log.info("created topics %s", ", ".join(t.name for t in missing))
+    finally:
+        admin.close()
+
+
+def _admin_client(settings: Settings, timeout_s: float) -> KafkaAdminClient:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return KafkaAdminClient(**settings.kafka_client_config())
+        except KafkaError:  # no broker answered yet (kafka-python 3 raises several kinds)
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def dead_letter(
+    producer: KafkaProducer,
+    dlq_topic: str,
+    record: ConsumerRecord,
+    error: BaseException,
+    stage: str,
+) -> Any:
+    """Send ``record`` unchanged to the dead-letter topic, the error in its headers.
+
+    Returns the send future; the caller flushes before committing the offset,
+    so a dead letter is never lost between "skipped" and "recorded".
+    """
+    headers = [
+        ("newsflow.error", _header(f"{type(error).__name__}: {error}")),
+        ("newsflow.error.type", _header(type(error).__name__)),
+        ("newsflow.stage", _header(stage)),
+        ("newsflow.source.topic", _header(record.topic)),
+        ("newsflow.source.partition", _header(str(record.partition))),
+        ("newsflow.source.offset", _header(str(record.offset))),
+    ]
+    headers.extend((k, v) for k, v in (record.headers or []) if not k.startswith("newsflow."))
+    log.warning(
+        "dead-lettering %s[%d]@%d (%s): %s",
+        record.topic, record.partition, record.offset, type(error).__name__, _short(error),
+    )
+    return producer.send(dlq_topic, key=record.key, value=record.value, headers=headers)
+
+
+def _header(text: str) -> bytes:
+    # Headers are for humans and tools; keep them bounded and valid UTF-8.
+    return text[:2000].encode("utf-8", "replace")
+
+
+def _short(error: BaseException) -> str:
+    text = str(error)
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def next_offsets(records: Iterable[ConsumerRecord]) -> Offsets:
+    """The offsets to commit after processing ``records``: last offset + 1 per partition."""
+    offsets: Offsets = {}
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
+    return offsets
+
+
+def reached(positions: Mapping[TopicPartition, int], targets: Mapping[TopicPartition, int]) -> bool:
+    """True when every target partition's position is at or past its target offset.
+
+    Used by ``--once`` runs. Targets come from producer acknowledgements, never
+    from ``end_offsets()``, which Tansu can under-report (see design.md).
+    """
+    return all(positions.get(tp, 0) >= offset for tp, offset in targets.items())
+
+
+def is_retriable(error: BaseException) -> bool:
+    return isinstance(error, KafkaError) and bool(getattr(error, "retriable", False))

@@ -1,0 +1,133 @@
+"""``newsflow run``: the three stages in one process, for development and small installs.
+
+With nothing configured it starts what it needs and says so: the embedded
+Kafka-protocol broker, an embedded Postgres in the user's data folder, and a
+loopback server for the bundled seed feeds. ``--once`` carries every new
+article through to Postgres and prints what landed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import platformdirs
+from pydantic import SecretStr
+
+from newsflow.embedded import kafka_service, postgres_service
+from newsflow.feedserver import serve_folder
+from newsflow.lifecycle import Stopper
+from newsflow.settings import FeedConfig, Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_pipeline(settings: Settings, stopper: Stopper, *, once: bool) -> int:
+    """Start what is missing, then run the stages once or until stopped."""
+    with contextlib.ExitStack() as stack:
+        settings = _start_missing_services(settings, stack)
+        settings = _default_to_seed_feeds(settings, stack)
+        if once:
+            from newsflow.summary import format_summary, load_summary
+
+            article_ids = run_once(settings, stopper)
+            print(format_summary(load_summary(settings.database_dsn(), article_ids)))
+            return 0
+        return run_services(settings, stopper)
+
+
+def run_once(settings: Settings, stopper: Stopper) -> list[str]:
+    """Poll every feed once and carry each new article through; return their ids.
+
+    Each stage runs until it has read past the offsets its upstream stage had
+    acknowledged, so nothing is left behind on a topic when this returns.
+    """
+    from enrich.worker import run_enrich
+    from ingest.service import run_ingest
+    from sinks.service import run_sink
+
+    ingested = run_ingest(settings, stopper, once=True)
+    enriched = run_enrich(settings, stopper, targets=ingested.targets)
+    run_sink(settings, stopper, targets=enriched.targets)
+    return list(ingested.article_ids)
+
+
+def run_services(settings: Settings, stopper: Stopper) -> int:
+    """Run ingest, enrich and sink side by side until stopped; 1 if one of them failed."""
+    from enrich.worker import run_enrich
+    from ingest.service import run_ingest
+    from sinks.service import run_sink
+
+    failures: list[str] = []
+    stages: dict[str, Callable[[], object]] = {
+        "sink": lambda: run_sink(settings, stopper),
+        "enrich": lambda: run_enrich(settings, stopper),
+        "ingest": lambda: run_ingest(settings, stopper),
+    }
+    threads = [
+        threading.Thread(target=_guard, args=(name, stage, stopper, failures), name=name)
+        for name, stage in stages.items()
+    ]
+    for thread in threads:
+        thread.start()
+    print("newsflow is running; Ctrl-C stops it cleanly", flush=True)
+    for thread in threads:
+        thread.join()
+    return 1 if failures else 0
+
+
+def _guard(name: str, stage: Callable[[], object], stopper: Stopper, failures: list[str]) -> None:
+    """Run one stage; if it dies, stop the others rather than run a broken pipeline."""
+    try:
+        stage()
+    except Exception:
+        log.exception("%s failed; stopping the pipeline", name)
+        failures.append(name)
+        stopper.stop(f"{name} failed")
+
+
+def _start_missing_services(settings: Settings, stack: contextlib.ExitStack) -> Settings:
+    data_dir = settings.data_dir or Path(platformdirs.user_data_dir("newsflow"))
+    updates: dict[str, object] = {}
+    if not settings.kafka_bootstrap_servers:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        broker = stack.enter_context(kafka_service(None, data_dir / "broker.log"))
+        _announce(broker.how, broker.address)
+        updates["kafka_bootstrap_servers"] = broker.address
+    if settings.database_url is None:
+        postgres = stack.enter_context(postgres_service(None, data_dir / "postgres"))
+        _announce(postgres.how, _without_password(postgres.address))
+        updates["database_url"] = SecretStr(postgres.address)
+    return settings.model_copy(update=updates) if updates else settings
+
+
+def _default_to_seed_feeds(settings: Settings, stack: contextlib.ExitStack) -> Settings:
+    if settings.feeds:
+        return settings
+    from seeds import FEEDS_DIR, SEEDS_DIR
+
+    base_url = stack.enter_context(serve_folder(SEEDS_DIR))
+    feeds = [
+        FeedConfig(url=f"{base_url}/feeds/{path.name}", name=path.stem, interval_s=60)
+        for path in sorted(FEEDS_DIR.iterdir())
+        if path.is_file()
+    ]
+    _announce(f"seed feeds ({len(feeds)}) served from {SEEDS_DIR}", base_url)
+    # The seed server is on loopback, which the fetcher otherwise refuses.
+    fetch = settings.fetch.model_copy(update={"allow_private_addresses": True})
+    return settings.model_copy(update={"feeds": feeds, "fetch": fetch})
+
+
+def _without_password(url: str) -> str:
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    params.pop("password", None)
+    return make_conninfo(**params)
+
+
+def _announce(what: str, where: str) -> None:
+    print(f"started {what}: {where}", flush=True)

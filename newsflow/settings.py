@@ -1,0 +1,187 @@
+"""One settings object, validated at start-up and handed to constructors.
+
+Sources, highest priority first: environment variables (``KAFKA_BOOTSTRAP_SERVERS``,
+``DATABASE_URL``, ``NEWSFLOW_*``), then the YAML file given with ``--config``,
+then defaults. Secrets are :class:`SecretStr` so they never reach a log line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from newsflow.errors import ConfigError
+from newsflow.models import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_RAW
+
+
+class FeedConfig(BaseModel):
+    """One feed to poll."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    url: str
+    name: str | None = None
+    interval_s: float = Field(default=900.0, gt=0, validation_alias=AliasChoices("interval_s", "interval"))
+    headers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, url: str) -> str:
+        if not url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"feed url must be http(s): {url!r}")
+        return url
+
+
+class TopicsConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    raw: str = TOPIC_RAW
+    enriched: str = TOPIC_ENRICHED
+    dlq: str = TOPIC_DLQ
+    partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+
+
+class FetchConfig(BaseModel):
+    """Limits for every HTTP fetch of strangers' bytes (see shared/bad-inputs.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connect_timeout_s: float = 5.0
+    total_timeout_s: float = 20.0
+    max_body_bytes: int = 15 * 1024 * 1024
+    max_redirects: int = 5
+    per_host_concurrency: int = Field(default=2, ge=1)
+    concurrency: int = Field(default=16, ge=1)
+    user_agent: str = "newsflow/0.1 (+https://github.com/newsflow/newsflow)"
+    # Loopback and private addresses are refused unless this is set: the demo
+    # and tests serve feeds on 127.0.0.1.
+    allow_private_addresses: bool = False
+
+
+class Settings(BaseSettings):
+    """All of newsflow's configuration.
+
+    Built directly (``Settings(...)``), keyword arguments beat the environment;
+    :func:`load_settings` adds the YAML file below both.
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        env_prefix="NEWSFLOW_",
+        env_nested_delimiter="__",
+        populate_by_name=True,
+    )
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    database_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+    )
+    topics: TopicsConfig = Field(default_factory=TopicsConfig)
+    fetch: FetchConfig = Field(default_factory=FetchConfig)
+    feeds: list[FeedConfig] = Field(default_factory=list)
+
+    # Processes for page extraction (trafilatura is CPU-bound); 0 means one per core.
+    extract_workers: int = Field(default=0, ge=0)
+    log_level: str = "INFO"
+    enrich_group: str = "newsflow-enrich"
+    sink_group: str = "newsflow-sink"
+    sink_batch_size: int = Field(default=500, ge=1)
+    sink_batch_timeout_ms: int = Field(default=1000, ge=1)
+    # Short session/heartbeat make group joins take ~3 s instead of ~20 s;
+    # production may raise them.
+    consumer_session_timeout_ms: int = 10000
+    consumer_heartbeat_interval_ms: int = 3000
+    max_message_bytes: int = 4 * 1024 * 1024
+    data_dir: Path | None = None
+
+    def kafka_client_config(self) -> dict[str, Any]:
+        """Connection options shared by every kafka-python client."""
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.kafka_bootstrap_servers,
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_sasl_mechanism:
+            config["sasl_mechanism"] = self.kafka_sasl_mechanism
+            config["sasl_plain_username"] = self.kafka_sasl_username
+            config["sasl_plain_password"] = (
+                self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+            )
+        return config
+
+    def secret_values(self) -> list[str]:
+        """Every secret this configuration holds, for log redaction."""
+        secrets = [self.kafka_sasl_password.get_secret_value()] if self.kafka_sasl_password else []
+        if self.database_url is not None:
+            url = self.database_url.get_secret_value()
+            secrets.append(url)
+            password = _password_in(url)
+            if password:
+                secrets.append(password)
+        return secrets
+
+    def database_dsn(self) -> str:
+        if self.database_url is None:
+            raise ConfigError("no database configured (DATABASE_URL)")
+        return self.database_url.get_secret_value()
+
+
+def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings: explicit overrides, then env, then the YAML file, then defaults."""
+    file_values = _read_yaml(config_path) if config_path is not None else {}
+
+    class _WithFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return init_settings, env_settings, InitSettingsSource(settings_cls, file_values)
+
+    try:
+        loaded = _WithFile(**{k: v for k, v in overrides.items() if v is not None})
+    except ValueError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+    # Hand out a plain Settings so the local subclass never leaks.
+    return Settings.model_construct(**dict(loaded))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path} must be a mapping at the top level")
+    return data
+
+
+def _password_in(url: str) -> str | None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return conninfo_to_dict(url).get("password")
+    except Exception:  # noqa: BLE001 - a malformed DSN is reported when it is used
+        return None

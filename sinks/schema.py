@@ -1,0 +1,187 @@
+"""The sink's Postgres schema, as ordered migrations applied on start.
+
+:func:`migrate` takes a transaction-scoped advisory lock, so two sinks starting
+together apply each migration once: the second waits, then finds nothing to
+do. All pending migrations run in that one transaction; a failure leaves the
+schema as it was. Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key: any fixed bigint private to this schema ("nfsink01").
+MIGRATION_LOCK_KEY = 0x6E6673696E6B3031
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+_V1_TABLES = (
+    """
+    CREATE TABLE articles (
+        id               text PRIMARY KEY,
+        url              text NOT NULL,
+        canonical_url    text NOT NULL,
+        feed_url         text NOT NULL,
+        feed_name        text,
+        entry_id         text NOT NULL,
+        site_name        text,
+        title            text,
+        summary          text,
+        text             text NOT NULL,
+        authors          text[] NOT NULL DEFAULT '{}',
+        language         text,
+        published_at     timestamptz,
+        fetched_at       timestamptz NOT NULL,
+        extraction       text NOT NULL,
+        extraction_error text,
+        tagger_version   text NOT NULL,
+        enriched_at      timestamptz NOT NULL,
+        truncated_fields text[] NOT NULL DEFAULT '{}',
+        digest           text NOT NULL,
+        ingested_at      timestamptz NOT NULL DEFAULT now(),
+        updated_at       timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE article_producers (
+        article_id   text NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        producer     text NOT NULL,
+        kind         text NOT NULL,
+        in_catalogue boolean NOT NULL,
+        country      text,
+        commodities  text[] NOT NULL DEFAULT '{}',
+        mentions     integer NOT NULL,
+        PRIMARY KEY (article_id, producer)
+    )
+    """,
+    """
+    CREATE TABLE article_events (
+        article_id           text NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        ordinal              integer NOT NULL,
+        actor                text NOT NULL,
+        action               text NOT NULL,
+        object               text,
+        occurred_text        text,
+        occurred_start       date,
+        occurred_end         date,
+        occurred_granularity text,
+        occurred             daterange GENERATED ALWAYS AS (
+            CASE WHEN occurred_start <= occurred_end
+                 THEN daterange(occurred_start, occurred_end, '[]') END
+        ) STORED,
+        amount_value         double precision,
+        amount_unit          text,
+        amount_approximate   boolean,
+        amount_text          text,
+        change_pct           double precision,
+        negated              boolean NOT NULL,
+        modality             text NOT NULL,
+        confidence           double precision,
+        sentence             text NOT NULL,
+        start_offset         integer NOT NULL,
+        end_offset           integer NOT NULL,
+        PRIMARY KEY (article_id, ordinal)
+    )
+    """,
+    """
+    CREATE TABLE article_countries (
+        article_id text NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        country    text NOT NULL,
+        PRIMARY KEY (article_id, country)
+    )
+    """,
+    """
+    CREATE TABLE article_commodities (
+        article_id text NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        commodity  text NOT NULL,
+        PRIMARY KEY (article_id, commodity)
+    )
+    """,
+    """
+    CREATE TABLE kafka_offsets (
+        consumer_group text NOT NULL,
+        topic          text NOT NULL,
+        partition      integer NOT NULL,
+        next_offset    bigint NOT NULL,
+        updated_at     timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer_group, topic, partition)
+    )
+    """,
+)
+
+_V1_INDEXES = (
+    "CREATE INDEX articles_published_at_idx ON articles (published_at DESC)",
+    "CREATE INDEX articles_feed_url_idx ON articles (feed_url)",
+    "CREATE INDEX article_producers_producer_idx ON article_producers (producer)",
+    "CREATE INDEX article_events_action_actor_idx ON article_events (action, actor)",
+    "CREATE INDEX article_events_actor_idx ON article_events (actor)",
+    "CREATE INDEX article_events_occurred_idx ON article_events USING gist (occurred)",
+    "CREATE INDEX article_countries_country_idx ON article_countries (country)",
+    "CREATE INDEX article_commodities_commodity_idx ON article_commodities (commodity)",
+)
+
+# What analysts ask first: who did what, when, in which article.
+_V2_VIEW = (
+    """
+    CREATE VIEW event_facts AS
+    SELECT e.actor, e.action, e.object, e.negated, e.modality,
+           e.occurred_start, e.occurred_end, e.occurred_granularity, e.occurred_text,
+           e.amount_value, e.amount_unit, e.amount_approximate, e.change_pct,
+           e.confidence, e.sentence,
+           a.id AS article_id, a.title, a.url, a.site_name, a.published_at
+    FROM article_events e
+    JOIN articles a ON a.id = e.article_id
+    """,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "articles, tags, events and kafka offsets", _V1_TABLES + _V1_INDEXES),
+    Migration(2, "event_facts view", _V2_VIEW),
+)
+
+_CREATE_LEDGER = """
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+        version    integer PRIMARY KEY,
+        name       text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+    )
+"""
+
+
+def migrate(conn: psycopg.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Apply the pending migrations in order, in one transaction; return the versions applied."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+        conn.execute(_CREATE_LEDGER)
+        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        pending = [m for m in sorted(migrations, key=lambda m: m.version) if m.version not in applied]
+        for migration in pending:
+            _apply(conn, migration)
+    return [m.version for m in pending]
+
+
+def _apply(conn: psycopg.Connection, migration: Migration) -> None:
+    log.info("applying schema migration %d: %s", migration.version, migration.name)
+    for statement in migration.statements:
+        conn.execute(sql.SQL(statement))  # type: ignore[arg-type] - constant DDL, no parameters
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
+        (migration.version, migration.name),
+    )
+
+
+def current_version(conn: psycopg.Connection) -> int:
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return row[0] if row else 0

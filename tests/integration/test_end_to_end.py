@@ -1,0 +1,110 @@
+"""End to end: the seed feeds over loopback → ingest → enrich → sink → Postgres."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+
+import psycopg
+import pytest
+
+from newsflow.feedserver import serve_folder
+from newsflow.lifecycle import Stopper
+from newsflow.models import EnrichedArticle, article_id, decode
+from newsflow.pipeline import run_once
+from newsflow.settings import FeedConfig
+from seeds import FEEDS_DIR, SEEDS_DIR
+from tests.kafka_helpers import read_topic
+
+pytestmark = pytest.mark.integration
+
+SEED_PAGE = "/pages/diamond-sales-rising.html"
+# (actor, action, object, month the event happened in)
+SEED_EVENTS = {
+    ("Alrosa", "sales", "diamonds", date(2023, 11, 1)),
+    ("De Beers", "sales", "diamonds", date(2023, 11, 1)),
+    ("Alrosa", "sales_halt", "diamonds", date(2023, 9, 1)),
+    ("India", "import_ban", "diamonds", date(2023, 10, 1)),
+    ("De Beers", "purchase_deferral", "diamonds", date(2023, 11, 1)),
+}
+
+
+def _seed_feeds(base_url: str) -> list[FeedConfig]:
+    return [FeedConfig(url=f"{base_url}/feeds/{p.name}", name=p.stem) for p in sorted(FEEDS_DIR.iterdir())]
+
+
+def _events(dsn: str, article: str) -> set[tuple]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT actor, action, object, when_start FROM article_events WHERE article_id = %s AND NOT negated",
+            (article,),
+        ).fetchall()
+    return {(actor, action, obj, start.replace(day=1) if start else None) for actor, action, obj, start in rows}
+
+
+def _count(dsn: str, table: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(psycopg.sql.Identifier(table))).fetchone()[0]
+
+
+def test_seed_article_reaches_postgres_and_enriched_topic(make_settings):
+    with serve_folder(SEEDS_DIR) as base_url:
+        settings = make_settings(feeds=_seed_feeds(base_url))
+        ids = run_once(settings, Stopper())
+        seed_id = article_id(base_url + SEED_PAGE)
+
+        assert seed_id in ids
+        dsn = settings.database_dsn()
+        assert SEED_EVENTS <= _events(dsn, seed_id)
+        with psycopg.connect(dsn) as conn:
+            producers = {r[0] for r in conn.execute(
+                "SELECT producer FROM article_producers WHERE article_id = %s", (seed_id,))}
+            price = conn.execute(
+                "SELECT change_pct FROM article_events WHERE article_id = %s AND action = 'price_fall' "
+                "AND actor = 'diamonds'", (seed_id,)).fetchone()
+        assert producers == {"Alrosa", "De Beers"}
+        assert price is not None and price[0] == pytest.approx(-30, abs=0.5)
+
+        on_topic = [decode(EnrichedArticle, r.value) for r in read_topic(settings, settings.topics.enriched, len(ids))]
+        seed = next(e for e in on_topic if e.article.id == seed_id)
+        assert {(e.actor, e.action) for e in seed.tags.events} >= {(a, b) for a, b, _, _ in SEED_EVENTS}
+
+        # A second pass finds nothing new and writes nothing twice.
+        counts = {t: _count(dsn, t) for t in ("articles", "article_events", "article_producers")}
+        assert run_once(settings, Stopper()) == []
+        assert counts == {t: _count(dsn, t) for t in counts}
+
+
+def test_cli_run_once_prints_seed_events_and_fills_the_database(kafka_bootstrap, database_url, tmp_path, unique):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"topics: {{raw: r{unique}, enriched: e{unique}, dlq: d{unique}, partitions: 2}}\n"
+        f"enrich_group: ge{unique}\nsink_group: gs{unique}\n"
+        "consumer_session_timeout_ms: 6000\nconsumer_heartbeat_interval_ms: 2000\n"
+    )
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "newsflow", "run", "--once", "--config", str(config)],
+        env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert "Diamond sales by top producers" in out
+    for actor, action, _, _ in SEED_EVENTS:
+        assert any(actor in line and action in line for line in out.splitlines()), (actor, action, out)
+    assert _count(database_url, "articles") >= 6
+
+
+def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
+    env["NEWSFLOW_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-m", "newsflow", "run", "--once"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "embedded Tansu broker" in done.stdout
+    assert "embedded Postgres" in done.stdout
+    assert "Alrosa" in done.stdout and "sales_halt" in done.stdout and "import_ban" in done.stdout
