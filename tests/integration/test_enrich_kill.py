@@ -11,6 +11,7 @@ import time
 
 import pytest
 import yaml
+from kafka import KafkaAdminClient
 
 from enrich.worker import run_enrich
 from newsflow.lifecycle import Stopper
@@ -20,8 +21,8 @@ from tests.kafka_helpers import produce, read_topic
 
 pytestmark = pytest.mark.integration
 
-ARTICLES = 600
-KILLS = 4
+ARTICLES = 4000
+KILLS = 3
 
 
 def _enrich_process(settings, tmp_path) -> subprocess.Popen:
@@ -35,20 +36,41 @@ def _enrich_process(settings, tmp_path) -> subprocess.Popen:
     )
 
 
+def _wait_for_progress(settings, before: int, timeout_s: float = 60.0) -> int:
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            offsets = admin.list_group_offsets(settings.enrich_group).get(settings.enrich_group, {})
+            total = sum(meta.offset for meta in offsets.values() if meta.offset > 0)
+            if total > before:
+                return total
+            time.sleep(0.1)
+    finally:
+        admin.close()
+    raise AssertionError("the enrich worker committed nothing within the timeout")
+
+
 def test_killed_enrich_loses_no_article(make_settings, tmp_path):
     settings = make_settings()
     articles = [raw_article(n) for n in range(ARTICLES)]
     targets = produce(settings, settings.topics.raw, [(a.id.encode(), encode(a)) for a in articles])
     rng = random.Random(1)
 
+    committed = 0
     for _ in range(KILLS):
         proc = _enrich_process(settings, tmp_path)
-        time.sleep(rng.uniform(2.0, 5.0))  # long enough to join the group and work a little
+        # Kill only once this worker has committed something, and then at a
+        # random instant, so the kill lands in the middle of live work.
+        committed = _wait_for_progress(settings, committed)
+        time.sleep(rng.uniform(0.0, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
 
     # A last, uninterrupted worker finishes whatever the killed ones left.
-    run_enrich(settings, Stopper(), targets=targets)
+    final = run_enrich(settings, Stopper(), targets=targets)
+    # The killed workers had committed progress, so the kills hit live work.
+    assert final.enriched < ARTICLES
 
     seen = [decode(EnrichedArticle, r.value).article.id
             for r in read_topic(settings, settings.topics.enriched, ARTICLES, timeout_s=60)]
