@@ -1,12 +1,13 @@
 """One-pass phrase matching over an article (Aho-Corasick, pyahocorasick).
 
 Every catalogue surface form (producer names and aliases, country names and
-adjectives, commodity synonyms, source names) goes into one automaton keyed on
-lower-cased text, so an 800-word article is scanned once whatever the size of
-the catalogue. Case rules are checked per hit afterwards: all-caps forms and
-abbreviations must match exactly ("US" is a country, "us" is not), and
-capitalised names must be capitalised in the text ("Vale" the miner, not
-"vale").
+adjectives, commodity synonyms, source names), every action trigger word and
+every cue word for unknown producers ("miner", "Resources") goes into one
+automaton keyed on lower-cased text, so an 800-word article is scanned once
+whatever the size of the catalogue. Case rules are checked per hit
+afterwards: all-caps forms and abbreviations must match exactly ("US" is a
+country, "us" is not), and capitalised names must be capitalised in the text
+("Vale" the miner, not "vale").
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import ahocorasick
 
 @dataclass(frozen=True)
 class Phrase:
-    kind: str  # producer | country | country_adj | commodity | commodity_weak | source
+    kind: str  # producer | country | country_adj | commodity | commodity_weak | source | region | trigger | cue
     target: str  # the canonical name the surface form stands for
     case_sensitive: bool = False
     lowercase_ok: bool = False  # commodity words are common nouns
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Match:
     start: int
     end: int
@@ -32,9 +33,36 @@ class Match:
     surface: str
 
 
+@dataclass(slots=True)
+class Hits:
+    """What one pass found: entity phrases (longest-leftmost, non-overlapping),
+    trigger words and cue words (every whole-word hit, overlaps allowed)."""
+
+    entities: list[Match]
+    triggers: list[tuple[int, int, str]]  # (start, end, lower-cased word)
+    cues: list[tuple[int, int, str, str]]  # (start, end, role, surface)
+
+
 # Rank of a kind when two phrases cover exactly the same span: a source is
 # never a producer, and a country name beats its adjective ("Saudi").
-_KIND_RANK = {"source": 0, "producer": 1, "country": 2, "country_adj": 3, "commodity": 4, "commodity_weak": 5}
+_KIND_RANK = {"source": 0, "producer": 1, "country": 2, "country_adj": 3, "commodity": 4, "commodity_weak": 5, "region": 6}
+_SIDE_KINDS = ("trigger", "cue")
+
+
+# The automaton runs over a normalised copy of the text: lower-cased, every
+# punctuation mark a space, and one space of padding at each end. Keys are
+# normalised the same way and wrapped in spaces, so a key can only match whole
+# words ("cut" never fires inside "executive") and no hit needs a boundary
+# check. Every replacement is one character for one, so offsets carry over.
+_PUNCTUATION = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n\r\f\v’‘“”–—…«»·•€£¥₹\u00a0"})
+
+
+def normalise(text: str) -> str:
+    return " " + lower_same_length(text).translate(_PUNCTUATION) + " "
+
+
+def _key(surface: str) -> str:
+    return " " + " ".join(lower_same_length(surface).translate(_PUNCTUATION).split(" ")) + " "
 
 
 class PhraseMatcher:
@@ -46,44 +74,60 @@ class PhraseMatcher:
         surface = " ".join(surface.split())
         if len(surface) < 2:
             return
-        if surface.isupper() and len(surface) <= 5:
+        if phrase.kind not in _SIDE_KINDS and surface.isupper() and len(surface) <= 5:
             # Short all-caps forms ("US", "BHP", "OPEC") are abbreviations.
             phrase = Phrase(phrase.kind, phrase.target, True, phrase.lowercase_ok)
-        key = lower_same_length(surface)
-        bucket = self._entries.setdefault(key, [])
+        if not surface.translate(_PUNCTUATION).strip():
+            return
+        bucket = self._entries.setdefault(_key(surface), [])
         if (surface, phrase) not in bucket:
             bucket.append((surface, phrase))
 
     def compile(self) -> None:
         automaton = ahocorasick.Automaton()
         for key, bucket in self._entries.items():
-            automaton.add_word(key, (len(key), tuple(bucket)))
+            trigger = next((p for _, p in bucket if p.kind == "trigger"), None)
+            cues = tuple((s, p) for s, p in bucket if p.kind == "cue")
+            entities = tuple((s, p) for s, p in bucket if p.kind not in _SIDE_KINDS)
+            # A lone common-noun phrase needs no case check: hand it over as is.
+            if len(entities) == 1 and entities[0][1].lowercase_ok:
+                entities = entities[0][1]
+            automaton.add_word(key, (len(key), trigger, cues, entities))
         if self._entries:
             automaton.make_automaton()
             self._automaton = automaton
 
-    def find(self, text: str, lowered: str | None = None) -> list[Match]:
-        """All whole-word catalogue phrases in ``text``, longest-leftmost, non-overlapping."""
-        if self._automaton is None:
-            return []
-        lowered = lowered if lowered is not None else lower_same_length(text)
-        hits: list[Match] = []
-        n = len(text)
-        for end_index, (length, bucket) in self._automaton.iter(lowered):
+    def find(self, text: str, normalised: str | None = None) -> Hits:
+        """Every whole-word phrase of the catalogue in ``text``."""
+        hits = Hits([], [], [])
+        if self._automaton is None or not text:
+            return hits
+        normalised = normalised if normalised is not None else normalise(text)
+        entities, triggers, cues = hits.entities, hits.triggers, hits.cues
+        for end_index, (length, trigger, cue_bucket, bucket) in self._automaton.iter(normalised):
+            # The key is " word ": in the padded text it spans
+            # [end_index - length + 1, end_index]; the word itself starts one
+            # later, which is its offset in ``text`` (padding cancels out).
             start = end_index - length + 1
-            end = end_index + 1
-            if start > 0 and _is_word_char(text[start - 1]):
-                continue
-            if end < n and _is_word_char(text[end]):
-                continue
+            end = end_index - 1
             found = text[start:end]
-            best = _best_phrase(found, bucket)
-            if best is not None:
-                hits.append(Match(start, end, best, found))
-        return _longest_leftmost(hits)
+            if trigger is not None:
+                triggers.append((start, end, trigger.target))
+            for surface, phrase in cue_bucket:
+                if phrase.lowercase_ok or _case_fits(found, surface, phrase):
+                    cues.append((start, end, phrase.target, found))
+            if bucket:
+                best = bucket if type(bucket) is Phrase else _best_phrase(found, bucket)
+                if best is not None:
+                    entities.append(Match(start, end, best, found))
+        hits.entities = _longest_leftmost(entities)
+        return hits
 
 
 def _best_phrase(found: str, bucket: tuple[tuple[str, Phrase], ...]) -> Phrase | None:
+    if len(bucket) == 1:
+        surface, phrase = bucket[0]
+        return phrase if _case_fits(found, surface, phrase) else None
     options = [phrase for surface, phrase in bucket if _case_fits(found, surface, phrase)]
     if not options:
         return None
@@ -99,12 +143,8 @@ def _case_fits(found: str, surface: str, phrase: Phrase) -> bool:
     return not (surface[0].isupper() and not found[0].isupper())
 
 
-def _is_word_char(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
 def _longest_leftmost(hits: list[Match]) -> list[Match]:
-    hits.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    hits.sort(key=lambda m: (m.start, m.start - m.end))
     out: list[Match] = []
     last_end = -1
     for hit in hits:

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import yaml
 
+from enrich.cues import CUE_MARKERS
+from enrich.lexicon import Lexicon, build_lexicon
 from enrich.phrases import Phrase, PhraseMatcher
+from enrich.producers import CUE_WORDS
+from enrich.times import ANCHOR_WORDS
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -55,6 +59,38 @@ class Taxonomy:
     commodities: dict[str, CommodityEntry] = field(default_factory=dict)
     sources: dict[str, SourceEntry] = field(default_factory=dict)
     matcher: PhraseMatcher = field(default_factory=PhraseMatcher)
+    lexicon: Lexicon = field(default_factory=build_lexicon)
+    # Every surface form of a producer or country -> its canonical name.
+    names: dict[str, str] = field(default_factory=dict)
+
+    def canonical(self, name: str) -> str:
+        """The catalogue's name for ``name`` ("Norilsk Nickel" -> "Nornickel"), else ``name``."""
+        return self.names.get(" ".join(name.split()).lower(), name)
+
+    @functools.cached_property
+    def producer_commodities(self) -> dict[str, tuple[str, ...]]:
+        return {name: entry.commodities for name, entry in self.producers.items()}
+
+    @functools.cached_property
+    def producer_countries(self) -> dict[str, str]:
+        return {name: entry.country for name, entry in self.producers.items() if entry.country}
+
+    @functools.cached_property
+    def commodity_heads(self) -> dict[str, str]:
+        """"thermal coal" -> "coal": subtypes named "<qualifier> <commodity>"."""
+        heads = {}
+        for name in self.commodities:
+            words = name.split()
+            for i in range(1, len(words)):
+                head = " ".join(words[i:])
+                if head in self.commodities:
+                    heads[name] = head
+                    break
+        return heads
+
+    @functools.cached_property
+    def ambiguous(self) -> frozenset[str]:
+        return frozenset(name for name, entry in self.producers.items() if entry.ambiguous)
 
 
 @functools.cache
@@ -63,9 +99,23 @@ def load_taxonomy(data_dir: Path | None = None) -> Taxonomy:
     data_dir = Path(data_dir) if data_dir is not None else DATA_DIR
     taxonomy = Taxonomy()
     _add_sources(taxonomy, _read(data_dir / "sources.yaml"))
-    _add_countries(taxonomy, _read(data_dir / "countries.yaml"))
+    countries = _read(data_dir / "countries.yaml")
+    known = {str(row["name"]) for row in countries}
+    _add_countries(taxonomy, countries + [bloc for bloc in _BLOCS if bloc["name"] not in known])
     _add_commodities(taxonomy, _read(data_dir / "commodities.yaml"))
     _add_producers(taxonomy, _read(data_dir / "producers.yaml"))
+    _add_regions(taxonomy, _read(data_dir / "regions.yaml"))
+    # Trigger words share the automaton: one pass finds names and actions.
+    for word in taxonomy.lexicon.by_word:
+        taxonomy.matcher.add(word, Phrase("trigger", word, lowercase_ok=True))
+    for role, words in CUE_MARKERS.items():
+        for word in words.split():
+            taxonomy.matcher.add(word, Phrase("cue", role, lowercase_ok=True))
+    for word in ANCHOR_WORDS:
+        taxonomy.matcher.add(word, Phrase("cue", "time", lowercase_ok=word.islower()))
+    for role, words in CUE_WORDS.items():
+        for word in words:
+            taxonomy.matcher.add(word, Phrase("cue", role, lowercase_ok=role != "industry"))
     taxonomy.matcher.compile()
     return taxonomy
 
@@ -99,18 +149,41 @@ def _add_producers(taxonomy: Taxonomy, rows: list[dict]) -> None:
         taxonomy.producers[name] = entry
         for surface in [name, *_strings(row, "aliases")]:
             taxonomy.matcher.add(surface, Phrase("producer", name))
+            taxonomy.names.setdefault(surface.lower(), name)
         for surface in _strings(row, "abbreviations"):
             taxonomy.matcher.add(surface, Phrase("producer", name, case_sensitive=True))
+            taxonomy.names.setdefault(surface.lower(), name)
 
 
 def _add_countries(taxonomy: Taxonomy, rows: list[dict]) -> None:
     for row in rows:
         name = str(row["name"]).strip()
         taxonomy.countries[name] = CountryEntry(name=name, iso2=row.get("iso2"))
-        for surface in [name, *_strings(row, "aliases")]:
+        for surface in [name, *_strings(row, "aliases"), *_CAPITALS.get(name, ())]:
             taxonomy.matcher.add(surface, Phrase("country", name))
+            taxonomy.names.setdefault(surface.lower(), name)
         for surface in _strings(row, "adjectives") + _strings(row, "demonyms"):
             taxonomy.matcher.add(surface, Phrase("country_adj", name))
+
+
+# Capitals stand for their governments in news copy ("Washington barred ...",
+# "Beijing and Canberra"). Only capitals that are rarely anything else.
+_CAPITALS = {
+    "United States": ("Washington",), "Russia": ("Moscow", "Kremlin"), "China": ("Beijing",), "India": ("New Delhi",),
+    "Japan": ("Tokyo",), "Indonesia": ("Jakarta",), "Australia": ("Canberra",), "Canada": ("Ottawa",),
+    "Saudi Arabia": ("Riyadh",), "Iran": ("Tehran",), "Ukraine": ("Kyiv", "Kiev"), "European Union": ("Brussels",),
+    "Mali": ("Bamako",), "Zimbabwe": ("Harare",), "Democratic Republic of the Congo": ("Kinshasa",),
+    "South Africa": ("Pretoria",), "Brazil": ("Brasilia", "Brasília"), "Turkey": ("Ankara",), "Venezuela": ("Caracas",),
+    "Nigeria": ("Abuja",), "Chile": ("Santiago",), "Peru": ("Lima",), "Philippines": ("Manila",), "Guinea": ("Conakry",),
+}  # fmt: skip
+
+
+# Blocs that impose sanctions and bans like governments do; used when
+# countries.yaml does not list them itself.
+_BLOCS = [
+    {"name": "European Union", "iso2": "EU", "aliases": ["EU", "E.U.", "European Commission"], "adjectives": []},
+    {"name": "G7", "iso2": None, "aliases": ["Group of Seven", "G-7", "G7 nations"], "adjectives": []},
+]
 
 
 def _add_commodities(taxonomy: Taxonomy, rows: list[dict]) -> None:
@@ -121,6 +194,14 @@ def _add_commodities(taxonomy: Taxonomy, rows: list[dict]) -> None:
             taxonomy.matcher.add(surface, Phrase("commodity", name, lowercase_ok=True))
         for surface in _with_plurals(_strings(row, "weak")):
             taxonomy.matcher.add(surface, Phrase("commodity_weak", name, lowercase_ok=True))
+
+
+def _add_regions(taxonomy: Taxonomy, rows: list[dict]) -> None:
+    """Regions only block false country hits ("Latin American" is not
+    "American"); longest match does the blocking, and they are never emitted."""
+    for row in rows:
+        for surface in [str(row["name"]).strip(), *_strings(row, "aliases")]:
+            taxonomy.matcher.add(surface, Phrase("region", str(row["name"]).strip()))
 
 
 def _add_sources(taxonomy: Taxonomy, rows: list[dict]) -> None:

@@ -49,34 +49,114 @@ _TIME = re.compile(
             (?:\s+(?:(?i:of)\s+)?(?P<qyear>{_YEAR}))?
       | \b(?P<qshort>[QH])(?P<qnum>[1-4])(?:\s*(?P<qsyear>{_YEAR}|'\d\d))?\b
       | \b(?P<year>{_YEAR})\b
+      | \b(?P<yearend>(?i:(?:the\s+)?end\s+of\s+(?:the|this)\s+year|year-end|year\s+end|end-year))\b
       | \b(?P<rel>(?i:last|this|next|past|previous|the\s+previous|the\s+following|the\s+coming|earlier\s+this|later\s+this))
             \s+(?P<unit>(?i:week|month|year|quarter))\b
       | \b(?P<day>(?i:yesterday|today|tomorrow))\b
-      | \b(?P<wdrel>(?i:on|last|this|next|on\s+last|late\s+on|early\s+on)\s+)
+      | \b(?P<wdrel>(?i:on|last|this|next|on\s+last|late\s+on|early\s+on|from|starting|until|by|before)\s+)
             (?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b
     )
     """,
     re.VERBOSE,
 )
+# Every time expression contains one of these heads; the big regex is only
+# tried at a head and at the few word starts just before it ("since late
+# March"), instead of at every character of the sentence.
+_ANCHOR = re.compile(
+    r"\d|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+    r"|\b(?i:year|month|week|quarter|yesterday|today|tomorrow)\b|\b[QH][1-4]\b"
+)
 _MODAL_CONTEXT = re.compile(r"(?:\b(?:in|since|of|until|by|from|to|through|during|early|mid|late|last|next|this)\s*-?)$", re.I)
 
 
-def find_times(text: str, published: date | None, start: int = 0, end: int | None = None) -> list[tuple[int, int, TimeRef]]:
-    """(start, end, TimeRef) for every time expression in ``text[start:end]``."""
-    end = len(text) if end is None else end
-    found: list[tuple[int, int, TimeRef]] = []
-    for match in _TIME.finditer(text, start, end):
-        if match.group("month") == "May" and _is_modal_may(text, match):
-            continue
-        rel = (match.group("rel") or "").lower()
-        if rel.startswith(("the following", "the previous")):
-            # "the following year" counts from the story's last year, not today.
-            ref = _narrative(match, found)
-        else:
-            ref = _resolve(match, published)
+# Head words for the tagger's one-pass phrase matcher (see enrich.taxonomy):
+# with them the tagger knows where times may be without running _ANCHOR.
+ANCHOR_WORDS = (
+    [m.capitalize() for m in _MONTHS if m != "may"] + ["May"] + [d.capitalize() for d in _WEEKDAYS]
+    + "year years month months week weeks quarter quarters yesterday today tomorrow".split()
+    + ["Q1", "Q2", "Q3", "Q4", "H1", "H2"] + [str(y) for y in range(1950, 2040)]
+)  # fmt: skip
+
+
+def find_times(
+    text: str, published: date | None, start: int = 0, end: int | None = None, anchors: list[int] | None = None
+) -> list[tuple[int, int, TimeRef]]:
+    """(start, end, TimeRef) for every time expression in ``text[start:end]``.
+
+    ``anchors``: the offsets of head words (ANCHOR_WORDS) when the caller
+    already knows them; else they are found here.
+    """
+    spans = time_spans(text, start, end, anchors)
+    found = []
+    for index, (begin, finish, _) in enumerate(spans):
+        ref = resolve_span(spans, index, published)
         if ref is not None:
-            found.append((match.start(), match.end(), ref))
+            found.append((begin, finish, ref))
     return found
+
+
+def time_spans(text: str, start: int = 0, end: int | None = None, anchors: list[int] | None = None) -> list[tuple[int, int, re.Match]]:
+    """Where the time expressions are, unresolved (resolving costs more than finding)."""
+    end = len(text) if end is None else end
+    return [
+        (match.start(), match.end(), match)
+        for match in _matches(text, start, end, anchors)
+        if not (match.group("month") == "May" and _is_modal_may(text, match))
+    ]
+
+
+def resolve_span(spans: list[tuple[int, int, re.Match]], index: int, published: date | None, prefer_future: bool | str = False) -> TimeRef | None:
+    """Resolve ``spans[index]``; "the following year" counts from the span before it."""
+    match = spans[index][2]
+    rel = (match.group("rel") or "").lower()
+    if rel.startswith(("the following", "the previous")):
+        earlier = [resolve_span(spans, i, published) for i in range(index)]
+        return _narrative(match, [(0, 0, ref) for ref in earlier if ref is not None])
+    return _resolve(match, published, prefer_future)
+
+
+def _matches(text: str, start: int, end: int, anchors: list[int] | None = None) -> list[re.Match]:
+    """Longest time expressions around each anchor, left to right, never overlapping."""
+    out: list[re.Match] = []
+    covered = start
+    if anchors is None:
+        anchors = [a.start() for a in _ANCHOR.finditer(text, start, end)]
+    for at in anchors:
+        if at < covered or at >= end:
+            continue
+        best = None
+        for begin in _word_starts_before(text, at, covered):
+            match = _TIME.match(text, begin, end)
+            if match and match.end() > at and (best is None or match.end() - match.start() > best.end() - best.start()):
+                best = match
+        if best is not None:
+            out.append(best)
+            covered = best.end()
+    return out
+
+
+# Words that can open a time expression before its head ("since late March",
+# "the first half of 2024", "on Monday"); any other word ends the walk back.
+_OPENERS = frozenset(
+    """since as of early mid late the end beginning start middle first second third fourth 1st 2nd 3rd 4th half
+    last this next past previous following coming earlier later on""".split()
+)
+
+
+def _word_starts_before(text: str, at: int, floor: int, words: int = 4) -> list[int]:
+    starts = [at]
+    position = at
+    for _ in range(words):
+        space = text.rfind(" ", floor, position - 1)
+        start = floor if space < floor else space + 1
+        word = text[start : position].strip().lower().rstrip(",")
+        if word.split("-")[0] not in _OPENERS and not word[:1].isdigit():
+            break
+        starts.append(start)
+        if space < floor:
+            break
+        position = space + 1
+    return starts
 
 
 def _narrative(match: re.Match, earlier: list[tuple[int, int, TimeRef]]) -> TimeRef | None:
@@ -138,6 +218,8 @@ def _span(g: dict, anchor: date, future: bool) -> tuple[date, date, str] | None:
         return _quarter(year, number)
     if g["year"]:
         return date(int(g["year"]), 1, 1), date(int(g["year"]), 12, 31), "year"
+    if g["yearend"]:
+        return date(anchor.year, 12, 1), date(anchor.year, 12, 31), "range"
     if g["rel"]:
         return _relative(" ".join(g["rel"].lower().split()), g["unit"].lower(), anchor)
     if g["day"]:
@@ -153,11 +235,15 @@ def _month_number(name: str) -> int:
     return _MONTHS[name.rstrip(".").lower()]
 
 
-def _year_for_month(month: int, anchor: date, future: bool) -> int:
-    """A month without a year is the nearest one in the past (or future, for plans)."""
-    if future:
-        return anchor.year if month >= anchor.month else anchor.year + 1
-    return anchor.year if month <= anchor.month else anchor.year - 1
+def _year_for_month(month: int, anchor: date, future: bool | str) -> int:
+    """A month without a year is the latest one in the past; for plans the next
+    one; with future words around it ("from March 1", "will take effect in
+    June") whichever is nearer."""
+    past = anchor.year if month <= anchor.month else anchor.year - 1
+    ahead = anchor.year if month >= anchor.month else anchor.year + 1
+    if future == "nearest":
+        return ahead if (ahead * 12 + month) - (anchor.year * 12 + anchor.month) < (anchor.year * 12 + anchor.month) - (past * 12 + month) else past
+    return ahead if future else past
 
 
 def _short_year(raw: str | None, anchor: date) -> int:
@@ -234,8 +320,10 @@ def _relative(rel: str, unit: str, anchor: date) -> tuple[date, date, str]:
 
 
 def _weekday(name: str, rel: str, anchor: date, future: bool) -> tuple[date, date, str]:
+    """"on Wednesday" is past ("said on Wednesday it would ..."), even in a
+    sentence about plans; "from/next/until Friday" is ahead."""
     target = _WEEKDAYS.index(name)
-    if "next" in rel or (future and "last" not in rel):
+    if any(word in rel for word in ("next", "from", "starting", "until", "by", "before")):
         delta = (target - anchor.weekday()) % 7 or 7
         day = anchor + timedelta(days=delta)
     else:

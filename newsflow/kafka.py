@@ -78,6 +78,15 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
         admin.close()
 
 
+def cluster_id(settings: Settings, timeout_s: float = 30.0) -> str:
+    """The id the cluster reports for itself ('' if the broker does not say)."""
+    admin = _admin_client(settings, timeout_s)
+    try:
+        return admin.describe_cluster().get("cluster_id") or ""
+    finally:
+        admin.close()
+
+
 def _admin_client(settings: Settings, timeout_s: float) -> KafkaAdminClient:
     deadline = time.monotonic() + timeout_s
     while True:

@@ -27,7 +27,7 @@ PRODUCER_COLUMNS = (
 )  # fmt: skip
 EVENT_COLUMNS = (
     "article_id", "ordinal", "actor", "action", "object",
-    "occurred_text", "occurred_start", "occurred_end", "occurred_granularity",
+    "when_text", "when_start", "when_end", "when_granularity",
     "amount_value", "amount_unit", "amount_approximate", "amount_text", "change_pct",
     "negated", "modality", "confidence", "sentence", "start_offset", "end_offset",
 )  # fmt: skip
@@ -56,7 +56,9 @@ def article_rows(enriched: EnrichedArticle) -> ArticleRows:
     tags = enriched.tags
     producers = [(article_id, *p) for p in _producers(tags.producers, cleaner)]
     events = [(article_id, *e) for e in _events(tags.events, cleaner)]
-    countries = [(article_id, c) for c in cleaner.texts(tags.countries, "countries", clean.NAME_LIMIT, clean.TAGS_LIMIT)]
+    countries = [
+        (article_id, c) for c in cleaner.texts(tags.countries, "countries", clean.NAME_LIMIT, clean.TAGS_LIMIT)
+    ]
     commodities = [
         (article_id, c) for c in cleaner.texts(tags.commodities, "commodities", clean.NAME_LIMIT, clean.TAGS_LIMIT)
     ]
@@ -142,8 +144,15 @@ def _event(ordinal: int, e: Event, cleaner: Cleaner) -> Row:
 def _digest(fields: Row, children: tuple[list[Row], ...]) -> str:
     """A fingerprint of the stored content: equal digests mean a replay changes nothing.
 
-    ``repr`` of these plain values (str, int, float, bool, date, datetime,
-    list) is stable across processes; the strings are already cleaned, so the
-    encode cannot fail.
+    Strings are hashed as length-prefixed UTF-8 (cheap for a 1 MB text);
+    other values by ``repr``, which for these plain types (int, float, bool,
+    date, datetime, list, tuple) is stable across processes. The strings are
+    already cleaned, so the encode cannot fail.
     """
-    return hashlib.sha256(repr((fields, children)).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for value in fields:
+        encoded = value.encode("utf-8") if isinstance(value, str) else repr(value).encode("utf-8")
+        digest.update(b"%c%d:" % (115 if isinstance(value, str) else 114, len(encoded)))
+        digest.update(encoded)
+    digest.update(repr(children).encode("utf-8"))
+    return digest.hexdigest()

@@ -73,13 +73,14 @@ _V1_TABLES = (
         actor                text NOT NULL,
         action               text NOT NULL,
         object               text,
-        occurred_text        text,
-        occurred_start       date,
-        occurred_end         date,
-        occurred_granularity text,
+        when_text            text,
+        when_start           date,
+        when_end             date,
+        when_granularity     text,
+        -- The span the event occurred in, for overlap queries (&&, @>).
         occurred             daterange GENERATED ALWAYS AS (
-            CASE WHEN occurred_start <= occurred_end
-                 THEN daterange(occurred_start, occurred_end, '[]') END
+            CASE WHEN when_start <= when_end
+                 THEN daterange(when_start, when_end, '[]') END
         ) STORED,
         amount_value         double precision,
         amount_unit          text,
@@ -111,12 +112,15 @@ _V1_TABLES = (
     """,
     """
     CREATE TABLE kafka_offsets (
+        -- Offsets mean nothing on another cluster (the embedded broker is new
+        -- on every start): keyed by the cluster id the broker reports.
+        cluster_id     text NOT NULL DEFAULT '',
         consumer_group text NOT NULL,
         topic          text NOT NULL,
         partition      integer NOT NULL,
         next_offset    bigint NOT NULL,
         updated_at     timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (consumer_group, topic, partition)
+        PRIMARY KEY (cluster_id, consumer_group, topic, partition)
     )
     """,
 )
@@ -137,7 +141,7 @@ _V2_VIEW = (
     """
     CREATE VIEW event_facts AS
     SELECT e.actor, e.action, e.object, e.negated, e.modality,
-           e.occurred_start, e.occurred_end, e.occurred_granularity, e.occurred_text,
+           e.occurred, e.when_start, e.when_end, e.when_granularity, e.when_text,
            e.amount_value, e.amount_unit, e.amount_approximate, e.change_pct,
            e.confidence, e.sentence,
            a.id AS article_id, a.title, a.url, a.site_name, a.published_at

@@ -1,0 +1,380 @@
+"""Who did it: the actor of a trigger.
+
+In this order: a "by X" agent right after the trigger ("sales were halted by
+Alrosa", "the acquisition of Foo by Bar"); an actor inside the trigger
+("workers at Codelco went on strike"); an owner or modifier right before a
+noun trigger ("Alrosa's halt of sales", "U.S. sanctions"); else the nearest
+subject to the left in the same clause, skipping prepositional objects
+("owned by Russia"), objects of verbs ("follow Indonesia in banning"),
+modifiers ("Tanzania's largest producer") and names inside descriptors, and
+widening to coordinated lists ("Alrosa and De Beers both sold"). Pronouns and
+descriptors ("it", "the company", "the kingdom") resolve to the last producer
+or country. Price moves belong to a commodity.
+"""
+
+from __future__ import annotations
+
+import re
+
+from enrich.article import Actor, Article, Mention, Trigger
+
+# Who may be the actor of each action (design.md, "Action vocabulary").
+_ACTOR_KINDS = {
+    "price_fall": ("commodity",),
+    "price_rise": ("commodity",),
+    "import_ban": ("country",),
+    "sanctions": ("country",),
+    "export_ban": ("country", "producer"),
+    "output_cut": ("producer", "country"),
+    "output_increase": ("producer", "country"),
+    "supply_restriction": ("producer", "country"),
+    "price_cut": ("producer", "country"),
+    "price_increase": ("producer", "country"),
+}
+_DEFAULT_KINDS = ("producer",)
+# A subordinate clause with a subject of its own ("... as a heatwave curtailed
+# production") does not take the main clause's subject.
+_CLAUSE_BREAK = re.compile(
+    r";|\bbut\b|\bwhile\b|\bwhereas\b|\balthough\b|\bthough\b|\s[—–]\s"
+    r"|\b(?:after|before|because|as|since|when|once|until|unless|amid|despite)\s+(?:a|an|the|its|their|his|her|this|that|these|those|some|many|several|more|lower|higher|weak|strong|rising|falling|record)\b",
+    re.I,
+)
+# "BHP and Fortescue suspended loading but had not declared force majeure": a
+# verb phrase with no subject of its own after "but" shares the earlier subject.
+_SUBJECTLESS = re.compile(r"\s*(?:also\s+|then\s+|still\s+)?(?:has|had|have|did|does|do|will|would|could|can|may|might|is|was|were|are|not|never|said|\w+ed)\b", re.I)
+_PREPOSITION = re.compile(
+    r"\b(?:of|in|on|from|to|for|with|into|against|by|at|over|like|unlike|than|about|between|among|amid|across|within"
+    r"|toward|towards|via|per|under|through|versus|vs\.?|including|inside|outside|near|around|behind|after|before)\s+"
+    r"(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?(?:[a-z][\w'’-]*\s+){0,2}$"
+)
+# "a similar increase by Aurubis, Europe's largest smelter, which lifted ...":
+# the head of a relative clause is its subject, prepositional or not.
+_RELATIVE_HEAD = re.compile(r",?\s+(?:[^,]{1,60},\s+)?(?:which|who)\s", re.I)
+_LIST_GAP = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with|plus|,\s*as\s+well\s+as)\s*(?:both\s+)?$", re.I)
+_OWNER_GAP = re.compile(r"^(?:['’]s?)?\s+(?:[\w$.,%-]+\s+){0,3}$")
+_BY_AGENT = re.compile(r"\s+(?:[\w'’.%$-]+\s+){0,4}?by\s+(?:the\s+)?$|\s+by\s+(?:the\s+)?$")
+_PASSIVE = re.compile(r"\b(?:were|was|been|be|being)\b", re.I)
+_GOVERNMENT = re.compile(
+    r"[\s-]*(?:[a-z][\w-]*\s+)?(?:government|authorities|officials|regulators?|ministry|ministers?|administration|customs|lawmakers|parliament|cabinet|state|president|treasury|commerce\s+department)\b",
+    re.I,
+)
+_ANAPHOR = re.compile(
+    r"\b(?P<it>it|its)\b(?!\s+(?:is|was|'s|’s)\s+(?:expected|likely|possible|unclear|clear|not\s+clear|time|hard|difficult|important|thought|believed|said|reported))"
+    r"|\b(?P<co>the\s+(?:[\w'’-]+\s+){0,4}?(?:company|firm|group|miner|producer|giant|major|cartel|conglomerate|corporation|operator|supplier|seller|driller|refiner|monopoly|business)|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|some|other|its|the\s+group['’]s)\s+members)\b(?!['’]s\s+(?:shares|stock))"
+    r"|\b(?P<gov>the\s+(?:[\w-]+\s+){0,2}?(?:country|government|nation|kingdom|administration|authorities|bloc)|authorities|officials)\b",
+    re.I,
+)
+_NOT_COMMODITY_PRICE = re.compile(r"\b(?:share|stock|house|home|housing|property|consumer|equity|bond|asset|ticket|rental|land|retail|electricity|power)\s*$", re.I)
+_CONJUNCTION = re.compile(r"and|&|with|plus|as\s+well", re.I)
+_POSSESSIVE = re.compile(r"['’]s?\s")
+_MODIFIER_GAP = re.compile(r"[\s'’s-]*(?:[\w-]+\s+){0,2}")
+
+
+def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -> list[Actor]:
+    rule = trigger.rule
+    kinds = _ACTOR_KINDS.get(rule.action, _DEFAULT_KINDS)
+    if kinds == ("commodity",):
+        return _commodity_actor(article, sentence, trigger)
+    if rule.actor_after:
+        after = [m for m in article.mentions_between(trigger.end, min(sentence[1], trigger.end + 40)) if m.kind in kinds]
+        return [Actor(after[0].name, after[0].kind, after[0].start, "by")] if after else []
+    agent = _by_agent(article, sentence, trigger, kinds)
+    if agent:
+        return [agent]
+    if rule.actor_inside:
+        inside = [m for m in article.mentions_between(trigger.start, trigger.end) if m.kind in kinds]
+        if inside:
+            return [Actor(inside[0].name, inside[0].kind, inside[0].start, "inside")]
+        after = _after_preposition(article, sentence, trigger, kinds, ("at", "hit", "hits", "affecting", "halted", "disrupted"))
+        if after:
+            return [after]
+    if rule.strict:
+        owner = _owner(article, sentence, trigger, kinds)
+        return [owner] if owner else []
+    subjects = _left_subjects(article, sentence, trigger, kinds)
+    if subjects:
+        return subjects
+    if rule.action == "purchase_deferral":
+        after = _after_preposition(article, sentence, trigger, kinds, ("from", "with", "by"))
+        return [after] if after else []
+    return []
+
+
+def _by_agent(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...]) -> Actor | None:
+    """"sales were halted by Alrosa", "the acquisition of Foo by Bar"."""
+    text = article.text
+    window_end = min(sentence[1], trigger.end + 60)
+    passive = bool(_PASSIVE.search(text, trigger.start, trigger.end))
+    for mention in article.mentions_between(trigger.end, window_end):
+        if mention.kind not in kinds:
+            continue
+        gap = text[trigger.end : mention.start]
+        if "," in gap or ";" in gap:
+            return None
+        match = _BY_AGENT.search(gap)
+        if match and (passive or len(gap.split()) <= 4):
+            return Actor(mention.name, mention.kind, mention.start, "by")
+    return None
+
+
+def _after_preposition(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...], preps: tuple[str, ...]) -> Actor | None:
+    text = article.text
+    for mention in article.mentions_between(trigger.end, sentence[1]):
+        if mention.kind not in kinds:
+            continue
+        gap = text[trigger.end : mention.start].lower().split()
+        if gap and len(gap) <= 5 and any(p in gap for p in preps) and not any(w in (",", ";") for w in gap):
+            return Actor(mention.name, mention.kind, mention.start, "by")
+        return None
+    return None
+
+
+def _owner(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...]) -> Actor | None:
+    """The owner or modifier right before a noun trigger: "Alrosa's sales", "U.S. sanctions"."""
+    text = article.text
+    candidates = _candidates(article, sentence, trigger, kinds, adjacent_only=True)
+    for mention in reversed(candidates):
+        gap = text[mention.end : trigger.start]
+        if _OWNER_GAP.match(gap) or not gap.strip():
+            return _actor_for(article, mention, "owner", kinds)
+        return None
+    return None
+
+
+def _left_subjects(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...]) -> list[Actor]:
+    text = article.text
+    candidates = _candidates(article, sentence, trigger, kinds)
+    if not candidates:
+        return []
+    breaks = _clause_breaks(article, candidates[0].end, trigger.start)
+    allowed_preps = ("at",) if trigger.rule.actor_inside else ()
+    for index in range(len(candidates) - 1, -1, -1):
+        mention = candidates[index]
+        gap = text[mention.end : trigger.start]
+        crossed = [b for b in breaks if b.start() >= mention.end]
+        if crossed and not _resumes_subject(text, crossed[-1], trigger.start):
+            return []
+        if _is_prepositional(text, sentence[0], mention, allowed_preps, gap) and not _RELATIVE_HEAD.match(gap):
+            continue
+        if _is_possessive_modifier(text, mention, trigger):
+            continue
+        if mention.name.lower() == "its" and not _OWNER_GAP.match(" " + gap):
+            continue
+        actor = _actor_for(article, mention, "subject", kinds)
+        if actor is None:
+            continue
+        return [*_coordinated(article, sentence, candidates, index, actor), actor]
+    return []
+
+
+def _clause_breaks(article: Article, start: int, end: int) -> list[re.Match]:
+    """Clause boundaries in text[start:end]: the regex is tried only where the
+    phrase matcher saw a conjunction, a semicolon or a dash."""
+    text = article.text
+    found = []
+    for position in article.cue_positions("break", start, end):
+        match = _CLAUSE_BREAK.match(text, position, end)
+        if match:
+            found.append(match)
+    for mark in (";", " — ", " – "):
+        at = text.find(mark, start, end)
+        while at >= 0:
+            match = _CLAUSE_BREAK.match(text, at, end)
+            if match:
+                found.append(match)
+            at = text.find(mark, at + 1, end)
+    found.sort(key=lambda m: m.start())
+    return found
+
+
+def _resumes_subject(text: str, brk: re.Match, end: int) -> bool:
+    """After the break, does the verb still share the earlier subject? "but had
+    not declared", or a fronted clause closed by a comma ("..., after talks
+    with unions, agreed to cut")."""
+    if brk.group(0).lower() == "but" and _SUBJECTLESS.match(text, brk.end(), end):
+        return True
+    comma = text.rfind(",", brk.end(), end)
+    return comma >= 0 and bool(_SUBJECTLESS.match(text, comma + 1, end) or not text[comma + 1 : end].strip())
+
+
+def _coordinated(article: Article, sentence: tuple[int, int], candidates: list[Mention], index: int, head: Actor) -> list[Actor]:
+    """"Alrosa and De Beers both sold": every member of the list before the head."""
+    out = []
+    current = candidates[index]
+    for previous in reversed(candidates[:index]):
+        gap = article.text[previous.end : current.start]
+        if previous.kind != current.kind or previous.kind.startswith("anaphor") or not _LIST_GAP.match(gap):
+            break
+        # "X, Y and Z": the conjunction sits before the head; "X, the largest
+        # supplier" is apposition, not a list.
+        if current is candidates[index] and not _CONJUNCTION.search(gap):
+            break
+        if previous.name != head.name:
+            out.append(Actor(previous.name, previous.kind, previous.start, "list"))
+        current = previous
+    return list(reversed(out))
+
+
+def _candidates(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...], adjacent_only: bool = False) -> list[Mention]:
+    """Mentions before the trigger that could be its actor, including anaphors."""
+    text = article.text
+    out = []
+    for mention in article.mentions_between(sentence[0], trigger.start):
+        if mention.kind == "country_adj":
+            if "country" not in kinds:
+                continue
+            # "the Indian government", or an adjective right on a noun trigger
+            # ("U.S. sanctions", "Chinese export curbs"); "Indian buyers" is not India.
+            if _GOVERNMENT.match(text, mention.end) or not text[mention.end : trigger.start].strip():
+                out.append(Mention(mention.start, mention.end, "country", mention.name))
+            continue
+        if mention.kind in kinds and not text.startswith("-", mention.end) and not _inside_name(text, mention):
+            # "Toronto-listed", "U.S.-based": a modifier, never the subject.
+            out.append(mention)
+    for anaphor in _anaphors(article, sentence[0], trigger.start):
+        if anaphor.group("gov"):
+            kind = "country"
+        elif anaphor.group("it"):
+            kind = "any"  # "it" stands for a company or a country
+        else:
+            kind = "producer"
+        if kind in kinds or kind == "any":
+            out.append(Mention(anaphor.start(), anaphor.end(), "anaphor_" + kind, anaphor.group(0)))
+    out.sort(key=lambda m: m.start)
+    return _drop_nested(out)
+
+
+def _anaphors(article: Article, start: int, end: int) -> list[re.Match]:
+    """Pronouns and descriptors in text[start:end]. The regex runs only in a
+    short window before each head word the phrase matcher saw ("it",
+    "company", "government", ...), not over the whole stretch."""
+    found: list[re.Match] = []
+    text = article.text
+    for head in article.cue_positions("anaphor", start, end):
+        if found and head < found[-1].end():
+            continue
+        for match in _ANAPHOR.finditer(text, max(start, head - 48), min(end, head + 16)):
+            if match.start() <= head < match.end() and (not found or match.start() >= found[-1].end()):
+                found.append(match)
+                break
+    return found
+
+
+_NAME_STARTERS = frozenset("The A An In On At But And As For From By With Its Their This That Meanwhile However".split())
+
+
+def _inside_name(text: str, mention: Mention) -> bool:
+    """"the Trans Niger Pipeline": a country name inside a longer proper name."""
+    if mention.kind != "country":
+        return False
+    space = text.rfind(" ", max(0, mention.start - 25), mention.start - 1)
+    word = text[space + 1 : mention.start].strip()
+    return bool(word) and word[0].isupper() and word.isalpha() and word not in _NAME_STARTERS
+
+
+def _drop_nested(mentions: list[Mention]) -> list[Mention]:
+    """A name inside a descriptor of another kind ("the Harare-listed miner")
+    is not the subject; a descriptor around a name of its own kind ("the
+    European Union") is not an anaphor."""
+    anaphors = [m for m in mentions if m.kind.startswith("anaphor")]
+    if not anaphors:
+        return mentions
+    drop = set()
+    for anaphor in anaphors:
+        inside = [m for m in mentions if not m.kind.startswith("anaphor") and anaphor.start <= m.start and m.end <= anaphor.end]
+        for mention in inside:
+            if anaphor.kind.endswith(mention.kind):
+                drop.add(id(anaphor))
+            else:
+                drop.add(id(mention))
+    return [m for m in mentions if id(m) not in drop]
+
+
+def _actor_for(article: Article, mention: Mention, how: str, kinds: tuple[str, ...] = ("producer", "country")) -> Actor | None:
+    if not mention.kind.startswith("anaphor_"):
+        return Actor(mention.name, mention.kind, mention.start, how)
+    kind = mention.kind.removeprefix("anaphor_")
+    max_sentences = 3 if mention.name.lower() in ("it", "its") else 4
+    if kind == "any":
+        # "it" is a company more often than a country: a company in reach wins.
+        kind = "producer" if "producer" in kinds and article.last_before("producer", mention.start, 2) else "country"
+        if kind not in kinds:
+            return None
+    antecedent = article.last_before(kind, mention.start, max_sentences)
+    if antecedent is None and kind == "country":
+        # "the kingdom" after "Saudi Aramco": the state behind the last producer.
+        producer = article.last_before("producer", mention.start, max_sentences)
+        country = article.producer_countries.get(producer.name) if producer else None
+        return Actor(country, "country", mention.start, "anaphor") if country else None
+    if antecedent is None:
+        return None
+    return Actor(antecedent.name, antecedent.kind, mention.start, "anaphor")
+
+
+_OWNED_EVENT = re.compile(r"['’]s?\s+(?:[\w-]+\s+)?(?:suspension|halt|ban|embargo|cuts?|closure|shutdown|outage|strike|exit|move|sanctions|decision)\b")
+
+
+def _is_possessive_modifier(text: str, mention: Mention, trigger: Trigger) -> bool:
+    """"Tanzania's largest coal producer, has raised": the country only owns the subject."""
+    after = text[mention.end : trigger.start]
+    if not _POSSESSIVE.match(after):
+        return False
+    if _GOVERNMENT.match(after, after.find(" "), after.find(" ") + 40) or _OWNER_OF_PLAN.match(after):
+        return False
+    if _OWNED_EVENT.match(after) and not _OWNER_GAP.match(after):
+        return True  # "The Russian miner's suspension ... has reduced supply": the suspension did it
+    return mention.kind == "country" and (len(after.split()) > 4 or "," in after)
+
+
+# "the company's plan to close": the owner of a plan or decision is its actor,
+# even inside a prepositional phrase ("in protest at the company's plan to ...").
+_OWNER_OF_PLAN = re.compile(r"['’]s?\s+(?:[\w-]+\s+)?(?:plans?|decision|move|proposal|intention|bid|attempt|offer|agreement|pledge|commitment|efforts?)\s+to\b")
+# "will not follow Indonesia in banning exports", "stopped the miner from
+# exporting": the object of these verbs is not the subject of what follows.
+# (Not "forced it to shut the line": there the object does the shutting.)
+_OBJECT_OF_VERB = re.compile(
+    r"\b(?:follow(?:s|ed|ing)?|join(?:s|ed|ing)?|stop(?:s|ped|ping)?|prevent(?:s|ed|ing)?|bar(?:s|red|ring)?|block(?:s|ed|ing)?"
+    r"|emulat(?:e|es|ed|ing)|cop(?:y|ies|ied|ying)|mirror(?:s|ed|ing)?|blam(?:e|es|ed|ing)|accus(?:e|es|ed|ing)|overtak(?:e|es|en|ing)|overtook)"
+    r"\s+(?:the\s+|a\s+|its\s+|their\s+)?(?:[a-z][\w'’-]*\s+){0,2}$",
+    re.I,
+)
+
+
+def _is_prepositional(text: str, sentence_start: int, mention: Mention, allowed: tuple[str, ...], gap: str = "") -> bool:
+    if _OWNER_OF_PLAN.match(text, mention.end) or (_POSSESSIVE.match(gap) and _OWNER_GAP.match(gap)):
+        return False  # "the company's plan to close", "would follow Alrosa's halt of sales"
+    before = text[max(sentence_start, mention.start - 40) : mention.start]
+    if _OBJECT_OF_VERB.search(before):
+        return True
+    match = _PREPOSITION.search(before)
+    if not match:
+        return False
+    word = match.group(0).split()[0].lower()
+    if word in ("after", "before") and "," not in gap:
+        return False  # "after Alrosa halted sales": a clause with its own subject
+    return word not in allowed
+
+
+def _commodity_actor(article: Article, sentence: tuple[int, int], trigger: Trigger) -> list[Actor]:
+    return [Actor(article.commodity_heads.get(a.name, a.name), a.kind, a.start, a.how) for a in _commodity_actors(article, sentence, trigger)]
+
+
+def _commodity_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -> list[Actor]:
+    """Price moves belong to a commodity: "diamond prices", "prices of gold", else the article's."""
+    text = article.text
+    price_at = text.lower().find("price", trigger.start, trigger.end)
+    if price_at >= 0 and _NOT_COMMODITY_PRICE.search(text, max(sentence[0], price_at - 20), price_at):
+        return []
+    inside = [m for m in article.mentions_between(trigger.start, trigger.end) if m.kind == "commodity"]
+    if inside:
+        return [Actor(inside[0].name, "commodity", inside[0].start, "commodity")]
+    before = [m for m in article.mentions_between(sentence[0], trigger.start) if m.kind == "commodity"]
+    if before and _MODIFIER_GAP.fullmatch(text, before[-1].end, trigger.start):
+        return [Actor(before[-1].name, "commodity", before[-1].start, "commodity")]
+    in_sentence = [m for m in article.mentions_between(sentence[0], sentence[1]) if m.kind == "commodity"]
+    if in_sentence:
+        nearest = min(in_sentence, key=lambda m: abs(m.start - trigger.start))
+        return [Actor(nearest.name, "commodity", nearest.start, "commodity")]
+    if article.main_commodity:
+        return [Actor(article.main_commodity, "commodity", trigger.start, "article")]
+    return []

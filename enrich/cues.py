@@ -1,0 +1,121 @@
+"""Negation and modality: is an event denied, planned or only possible?
+
+The cue words ("not", "denied", "plans", "may", "is considering") are found
+by the one-pass phrase matcher (:data:`CUE_MARKERS`); the regexes here only
+confirm them inside the window between an event's actor and its trigger, so
+"X said it would cut" is planned and "X denied it would cut" is negated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from enrich.article import Actor, Article, Trigger
+from enrich.lexicon import Rule
+
+# Where a second verb phrase of the same subject starts ("would not sell ... and
+# would rather cut"): negation and modality before it belong to the first.
+_VP_START = re.compile(r"(?:,|\band\b|\bbut\b|\bor\b)\s+(?=(?:also\s+|then\s+|rather\s+|instead\s+)?(?:would|will|could|can|may|might|did|does|do|has|had|have|is|was|were|are|should|must|\w+ed)\b)", re.I)
+_NEGATION = re.compile(
+    r"\b(?:not|never|no\s+plans?|no\s+intention|den(?:y|ies|ied|ying)|rul(?:ed|es|ing)\s+out|refus(?:e|ed|es|ing)\s+to"
+    r"|reject(?:ed|s|ing)?\s+(?:reports|suggestions|claims|speculation|calls)|dismiss(?:ed|es|ing)?\s+(?:reports|speculation|suggestions|claims)"
+    r"|(?:has|have|had)\s+yet\s+to|fail(?:ed|s)?\s+to|nor|cannot|call(?:ed|s|ing)?\s+off)\b|n['’]t\b|\bdeclined\s+to\s*$",
+    re.I,
+)
+_POSSIBLE = re.compile(
+    r"\b(?:may|might|could|consider(?:s|ing)?|weigh(?:s|ing)?|mull(?:s|ing|ed)?|explor(?:e|es|ing)|stud(?:y|ies|ying)"
+    r"|discuss(?:es|ing)?|in\s+talks|talks\s+to|possibl[ey]|potential(?:ly)?|likely|unlikely|(?:is|are|was|were)\s+expected\s+to"
+    r"|threaten(?:s|ed|ing)?\s+to|seek(?:s|ing)?\s+to|sought\s+to|look(?:s|ing)?\s+(?:to|at)|propos(?:e|es|ed|ing|al)"
+    r"|whether|if|option|contemplat(?:e|es|ing)|could\s+be|reviewing|assessing|evaluating)\b",
+    re.I,
+)
+_PLANNED = re.compile(
+    r"\b(?:will|would|shall|plan(?:s|ned|ning)?\s+(?:to|for)|intend(?:s|ed|ing)?\s+to|aim(?:s|ed|ing)?\s+to|set\s+to"
+    r"|scheduled\s+to|due\s+to|going\s+to|(?:is|are|was|were)\s+to|prepar(?:es|ing|ed)\s+to|pledg(?:e|es|ed)\s+to|vow(?:s|ed)\s+to"
+    r"|promis(?:e|es|ed)\s+to|commit(?:s|ted)\s+to|announced\s+plans|plans|intends|expects?|expected)\b|['’]ll\b",
+    re.I,
+)
+# Words every match of the cue regexes contains. The phrase matcher reports
+# where they are (role "negation", "possible", "planned"), so a window with
+# none of them skips the regexes; most windows have none.
+CUE_MARKERS = {
+    # Head words of pronouns and descriptors (enrich.actors: "the company", "it").
+    "anaphor": "it its company firm group miner producer giant major cartel conglomerate corporation operator supplier "
+    "seller driller refiner monopoly business members country government nation kingdom administration authorities "
+    "bloc officials",
+    # Price verbs, for commodities as subjects ("Gold fell 2%"; enrich.events).
+    "move": "fell fallen dropped declined slumped slid sank sunk tumbled plunged plummeted eased weakened dipped "
+    "retreated crashed collapsed slipped lost edged settled closed ended finished traded rose risen climbed jumped "
+    "gained surged soared rallied advanced firmed spiked rebounded topped breached surpassed hit",
+    "break": "but while whereas although though after before because as since when once until unless amid despite",
+    "negation": "not never no nor cannot deny denies denied denying dismissed dismisses dismissing rejected rejects rejecting "
+    "ruled rules ruling refused refuses refuse refusing yet failed fails fail called calls call calling declined "
+    "don't doesn't didn't won't wouldn't can't couldn't isn't aren't wasn't weren't hasn't haven't hadn't shouldn't mustn't",
+    "possible": "may might could consider considers considering considered weigh weighs weighing mull mulls mulling mulled "
+    "explore explores exploring study studies studying discuss discusses discussing talks possible possibly potential "
+    "potentially likely unlikely expected threaten threatens threatened threatening seek seeks seeking sought look looks "
+    "looking propose proposes proposed proposing proposal whether if option contemplate contemplates contemplating "
+    "reviewing assessing evaluating",
+    "planned": "will would shall plan plans planned planning intend intends intended intending aim aims aimed aiming set "
+    "scheduled due going prepare prepares preparing prepared pledge pledges pledged vow vows vowed "
+    "promise promises promised commit commits committed expect expects expected ll",
+}
+_DENIAL_BEFORE = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es|ing)|reject(?:ed|s|ing)|rul(?:ed|es|ing)\s+out)"
+    r"(?:\s+(?:a\s+|the\s+)?(?:media\s+|newspaper\s+|press\s+)?(?:reports?|suggestions?|speculation|claims?|rumou?rs?))?(?:\s+that)?\s*$",
+    re.I,
+)
+_PARENTHETICAL = re.compile(r",\s+(?:which|who|whose|one\s+of|a|an|the|its|part\s+of|owned|controlled|based)\b[^,]*,", re.I)
+
+
+def cue_window(article: Article, sentence: tuple[int, int], trigger: Trigger, actor: Actor) -> tuple[int, str]:
+    """The words that can negate or hedge this trigger: from the actor (or the
+    reporting clause, for "X denied it would ...") up to the end of the trigger."""
+    start = actor.start if sentence[0] <= actor.start < trigger.start else sentence[0]
+    if actor.how == "anaphor":
+        # "OPEC+ will not deepen its cuts", "Alrosa denied it would halt sales":
+        # the cues sit between the named antecedent and the pronoun.
+        antecedent = article.last_before(actor.kind, actor.start, 0)
+        if antecedent is not None and sentence[0] <= antecedent.start < start:
+            start = antecedent.start
+    if actor.how in ("by", "inside", "article", "commodity") and start > trigger.start:
+        start = sentence[0]
+    window = article.text[start : trigger.end]
+    cut = None
+    if "," in window or " and " in window or " but " in window or " or " in window:
+        for cut in _VP_START.finditer(window, 0, max(0, trigger.start - start)):
+            pass
+    if cut is not None:
+        window = window[cut.end() :]
+        start += cut.end()
+    return start, _PARENTHETICAL.sub(",", window) if "," in window else window
+
+
+def _modality(window: str, roles: set[str], rule: Rule) -> str:
+    if "possible" in roles and _POSSIBLE.search(window):
+        return "possible"
+    if "planned" in roles and _PLANNED.search(window):
+        return "planned"
+    return rule.modality or "asserted"
+
+
+def is_negated(article: Article, sentence: tuple[int, int], window_start: int, window: str, trigger: Trigger) -> bool:
+    """Negated inside the window ("will not cut"), or denied before it ("The
+    Kremlin denied reports that Russia would halt exports")."""
+    if "negation" in article.cue_roles(window_start, trigger.end) and _NEGATION.search(window):
+        return True
+    if sentence[0] < window_start and "negation" in article.cue_roles(sentence[0], window_start):
+        return bool(_DENIAL_BEFORE.search(article.text, sentence[0], window_start))
+    return False
+
+
+# "Alrosa to halt sales in March": a name followed by "to" and the action, the
+# headline future (not "agreed to", which is decided).
+_NAME_TO = re.compile(r"(?:[A-Z][\w&'’.+-]*\s+){1,5}to\s+")
+
+
+def modality(article: Article, window_start: int, window: str, trigger: Trigger, rule: Rule) -> str:
+    found = _modality(window, article.cue_roles(window_start, trigger.end), rule)
+    if found == "asserted" and _NAME_TO.fullmatch(article.text, window_start, trigger.start):
+        return "planned"
+    return found

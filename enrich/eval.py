@@ -1,0 +1,226 @@
+"""Score the tagger against the hand-labelled gold set (``enrich/gold/articles.yaml``).
+
+Two scores, each as precision, recall and F1, micro-averaged over articles:
+
+- events, as (actor, action, negated) triples per article, overall and per
+  action. A predicted triple listed under an article's ``optional_events``
+  counts neither for nor against the tagger.
+- producers, as the set of producer names per article against the gold
+  ``producers`` (which include producers missing from the catalogue).
+
+``newsflow eval [PATH]`` prints :func:`format_report` of :func:`evaluate`;
+``python -m enrich.eval [PATH] [-v]`` does the same and, with ``-v``, lists
+every miss and false alarm.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+from enrich.tagger import TAGGER_VERSION, tag
+from enrich.taxonomy import load_taxonomy
+
+GOLD_PATH = Path(__file__).parent / "gold" / "articles.yaml"
+
+Triple = tuple[str, str, bool]
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, predicted: set, gold: set, ignore: set = frozenset()) -> None:
+        predicted = predicted - (ignore - gold)
+        self.tp += len(predicted & gold)
+        self.fp += len(predicted - gold)
+        self.fn += len(gold - predicted)
+
+
+@dataclass
+class ArticleResult:
+    id: str
+    missed: list = field(default_factory=list)
+    spurious: list = field(default_factory=list)
+    producers_missed: list = field(default_factory=list)
+    producers_spurious: list = field(default_factory=list)
+
+
+@dataclass
+class Agreement:
+    """On events found with the right (actor, action, negated): how often an
+    attribute agrees with the gold one."""
+
+    agree: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.agree / self.total if self.total else 1.0
+
+
+@dataclass
+class Report:
+    path: Path
+    articles: int = 0
+    triples: Score = field(default_factory=Score)
+    per_action: dict[str, Score] = field(default_factory=lambda: defaultdict(Score))
+    producers: Score = field(default_factory=Score)
+    modality: Agreement = field(default_factory=Agreement)
+    when: Agreement = field(default_factory=Agreement)
+    results: list[ArticleResult] = field(default_factory=list)
+    tagger_version: str = TAGGER_VERSION
+
+
+def evaluate(path: Path | None = None) -> Report:
+    """Tag every gold article and score the result."""
+    path = Path(path) if path is not None else GOLD_PATH
+    report = Report(path=path)
+    for article in load_gold(path):
+        _score_article(report, article)
+    return report
+
+
+def load_gold(path: Path) -> list[dict]:
+    with Path(path).open(encoding="utf-8") as fh:
+        return [a for a in yaml.safe_load(fh) or [] if isinstance(a, dict) and a.get("text")]
+
+
+def _score_article(report: Report, article: dict) -> None:
+    tags = tag(article["text"], _as_date(article.get("published")), article.get("title"))
+    predicted = {(_name(e.actor), e.action, bool(e.negated)) for e in tags.events}
+    gold = {_triple(e) for e in article.get("events") or []}
+    optional = {_triple(e) for e in article.get("optional_events") or []}
+    report.articles += 1
+    report.triples.add(predicted, gold, optional)
+    for action in {t[1] for t in predicted | gold}:
+        report.per_action[action].add({t for t in predicted if t[1] == action}, {t for t in gold if t[1] == action}, optional)
+    _score_attributes(report, tags.events, article.get("events") or [])
+    found = {_name(p.name) for p in tags.producers}
+    expected = {_name(p) for p in article.get("producers") or []}
+    report.producers.add(found, expected)
+    counted = predicted - (optional - gold)
+    report.results.append(
+        ArticleResult(
+            id=str(article.get("id")),
+            missed=sorted(gold - predicted),
+            spurious=sorted(counted - gold),
+            producers_missed=sorted(expected - found),
+            producers_spurious=sorted(found - expected),
+        )
+    )
+
+
+def _score_attributes(report: Report, events: list, gold_events: list[dict]) -> None:
+    by_triple = {(_name(e.actor), e.action, bool(e.negated)): e for e in events}
+    for gold in gold_events:
+        event = by_triple.get(_triple(gold))
+        if event is None:
+            continue
+        report.modality.total += 1
+        report.modality.agree += event.modality == gold.get("modality", "asserted")
+        if gold.get("when") is not None:
+            report.when.total += 1
+            report.when.agree += _time_agrees(event.when, str(gold["when"]))
+
+
+def _time_agrees(when, gold: str) -> bool:
+    """The event's time overlaps the gold period ("2023", "2023-11", "2023-11-21")."""
+    if when is None:
+        return False
+    parts = [int(p) for p in gold.split("-")]
+    start = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    if len(parts) == 3:
+        end = start
+    elif len(parts) == 2:
+        end = date(parts[0] + (parts[1] == 12), parts[1] % 12 + 1, 1) - timedelta(days=1)
+    else:
+        end = date(parts[0], 12, 31)
+    return when.start <= end and start <= when.end
+
+
+def _triple(event: dict) -> Triple:
+    return (_name(str(event["actor"])), str(event["action"]), bool(event.get("negated", False)))
+
+
+_LEGAL_SUFFIX = re.compile(r"(?:,?\s+(?:Corp(?:oration)?|Inc|Ltd|Limited|PLC|plc|SA|AG|NV|ASA|LLC|Co|PJSC|Tbk)\.?)+$")
+
+
+def _name(name: str) -> str:
+    """Compare names as the catalogue does: gold and tagger may spell one
+    producer or country differently ("Norilsk Nickel" / "Nornickel")."""
+    name = _LEGAL_SUFFIX.sub("", name.strip())
+    return load_taxonomy().canonical(name)
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def format_report(report: Report, verbose: bool = False) -> str:
+    lines = [
+        f"gold set: {report.path} ({report.articles} articles), tagger {report.tagger_version}",
+        "",
+        f"{'events (actor, action, negated)':<34}{'P':>7}{'R':>7}{'F1':>7}{'tp':>5}{'fp':>5}{'fn':>5}",
+    ]
+    for action in sorted(report.per_action):
+        lines.append(_row(f"  {action}", report.per_action[action]))
+    lines.append(_row("  overall", report.triples))
+    lines.append(_row("producers", report.producers))
+    lines.append("")
+    lines.append(f"on matched events: modality agrees {report.modality.rate:.3f} ({report.modality.agree}/{report.modality.total}), "
+                 f"time overlaps gold {report.when.rate:.3f} ({report.when.agree}/{report.when.total})")
+    if verbose:
+        lines.append("")
+        for result in report.results:
+            if result.missed or result.spurious or result.producers_missed or result.producers_spurious:
+                lines.append(f"{result.id}:")
+                lines.extend(f"  missed   {t}" for t in result.missed)
+                lines.extend(f"  spurious {t}" for t in result.spurious)
+                if result.producers_missed:
+                    lines.append(f"  producers missed   {result.producers_missed}")
+                if result.producers_spurious:
+                    lines.append(f"  producers spurious {result.producers_spurious}")
+    return "\n".join(lines)
+
+
+def _row(label: str, score: Score) -> str:
+    return f"{label:<34}{score.precision:>7.3f}{score.recall:>7.3f}{score.f1:>7.3f}{score.tp:>5}{score.fp:>5}{score.fn:>5}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in args
+    paths = [a for a in args if a != "-v"]
+    print(format_report(evaluate(Path(paths[0]) if paths else None), verbose=verbose))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,285 @@
+"""The event grammar: who did what, to what, when, how much.
+
+Runs only where the phrase matcher saw a trigger word (see :mod:`enrich.lexicon`).
+For each trigger: the actor (:mod:`enrich.actors`), negation and modality
+(:mod:`enrich.cues`), then object, time, amount and percentage change from the
+trigger's own stretch of the sentence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from enrich.actors import find_actors
+from enrich.amounts import find_amounts, find_percents
+from enrich.article import Actor, Article, Trigger
+from enrich.cues import cue_window, is_negated, modality
+from enrich.lexicon import Rule
+from enrich.times import resolve_span, time_spans
+from newsflow.models import Amount, Event, TimeRef
+
+_DOWN = {"price_fall", "price_cut", "output_cut", "supply_restriction", "sales_halt"}
+_UP = {"price_rise", "price_increase", "output_increase"}
+_NO_CHANGE = {"acquisition", "sanctions", "import_ban", "export_ban", "strike", "force_majeure"}
+# A clause ends the search for times and amounts as well.
+_SEGMENT_BREAK = re.compile(
+    r";|,\s+(?:as|while|but|whereas|although|though|because|after|which|who|when|and\s+(?:the|it|its|they)|\w+ing)\b|\s[—–]\s|\(|\)",
+    re.I,
+)
+_DOWN_WORDS = re.compile(r"\b(?:down|fell|fall|lower|drop|dropped|declin\w*|cut|reduc\w*|slump\w*|plung\w*|lost|loss|slid|sank|decrease\w*)\b", re.I)
+_COMMODITY_SUBJECT = re.compile(
+    r"(?:(?:\s+[\w-]+)?\s+(?:prices?|futures|contracts?|spot\s+prices?|benchmark))?"
+    r"(?:\s+(?:on|in|at)\s+(?:the\s+)?(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*)?"
+    r"(?:\s+for\s+(?:delivery|settlement)\s+in\s+(?:[\w-]+\s+){0,2}?[\w-]+)?"
+    r"(?:\s+(?:have|has|had|also|was|were|is|are|futures|prices))*\s+"
+    r"(?:(?P<down>fell|fallen|dropped|declined|slumped|slid|sank|sunk|tumbled|plunged|plummeted|eased|weakened|dipped|retreated|crashed|"
+    r"collapsed|slipped|lost|edged\s+(?:down|lower)|(?:settled|closed|ended|finished|traded)\s+(?:down|lower))|(?P<up>(?:settled|closed|ended|finished|traded)\s+(?:up|higher)|rose|risen|climbed|jumped|gained|surged|soared|rallied|advanced|firmed|"
+    r"spiked|rebounded|topped|breached|surpassed|edged\s+(?:up|higher)|hit\s+(?:a\s+)?(?:\w+\s+)?(?:high|record)))\b",
+    re.I,
+)
+
+
+def find_triggers(text: str, words: list, sentence: tuple[int, int], by_word: dict[str, list[Rule]], article: Article) -> list[Trigger]:
+    """Anchored rule matches in one sentence, longest first, never overlapping."""
+    found: list[Trigger] = []
+    for start, end, word in words:
+        for rule in by_word[word]:
+            match = rule.rest.match(text, end, sentence[1])
+            if match is None:
+                continue
+            if rule.veto_left and rule.veto_left.search(text, max(sentence[0], start - 40), start):
+                continue
+            if _has_evidence(rule, article, start, match.end()):
+                found.append(Trigger(start, match.end(), rule))
+                break
+    found.sort(key=lambda t: (t.start, -t.end))
+    kept: list[Trigger] = []
+    for trigger in found:
+        if not kept or trigger.start >= kept[-1].end:
+            kept.append(trigger)
+    return kept
+
+
+def _has_evidence(rule: Rule, article: Article, start: int, end: int) -> bool:
+    if not rule.needs:
+        return True
+    inside = article.mentions_between(start, end)
+    kinds = {m.kind for m in inside}
+    if "commodity" in rule.needs and "commodity" not in kinds:
+        return False
+    return not ("origin" in rule.needs and not kinds & {"country", "country_adj"})
+
+
+def commodity_price_events(article: Article) -> list[tuple[Trigger, Actor]]:
+    """"Gold fell 2%", "Brent crude rose": a commodity as the subject of a price move."""
+    out = []
+    text = article.text
+    for mention in article.mentions:
+        if mention.kind != "commodity" or not article.cue_positions("move", mention.end, mention.end + 90):
+            continue  # no price verb ("fell", "rose", ...) close after the commodity
+        before = text[max(0, mention.start - 12) : mention.start].lower()
+        if _OBJECT_OF.search(before):
+            continue
+        sentence_end = article.sentences[article.sentence_index(mention.start)][1]
+        match = _COMMODITY_SUBJECT.match(text, mention.end, sentence_end)
+        if not match or text[match.end() : match.end() + 6].lower().startswith(" short"):
+            continue
+        action = "price_fall" if match.group("down") else "price_rise"
+        rule = Rule(action, (), _COMMODITY_SUBJECT, confidence=0.85)
+        name = article.commodity_heads.get(mention.name, mention.name)
+        out.append((Trigger(mention.end, match.end(), rule), Actor(name, "commodity", mention.start, "commodity")))
+    return out
+
+
+@dataclass
+class Figures:
+    """Times, amounts and percentages of one segment of a sentence."""
+
+    times: list
+    amounts: list
+    percents: list
+    resolved: dict = field(default_factory=dict)  # (span index, prefer_future) -> TimeRef
+
+
+def build_events(article: Article, sentence: tuple[int, int], triggers: list[Trigger], preset: dict | None = None) -> list[Event]:
+    """Events for the triggers of one sentence (``preset``: actors already known,
+    keyed by the trigger's (start, end))."""
+    events = []
+    for index, trigger in enumerate(triggers):
+        if trigger.rule.action == "sales" and _sells_company(article, trigger):
+            continue
+        actors = (preset or {}).get((trigger.start, trigger.end)) or find_actors(article, sentence, trigger)
+        if not actors:
+            continue
+        segment = _segment(article.text, sentence, triggers, index)
+        figures = _figures(article, segment)
+        for actor in actors:
+            events.append(_event(article, sentence, trigger, actor, segment, figures))
+    return events
+
+
+_DIGIT = re.compile(r"\d")
+_OBJECT_OF = re.compile(r"\b(?:for|of|on|from|to|with|in|and)\s+$|-$")
+_COMPANY_OBJECT_GAP = re.compile(r"\s+(?:its\s+|the\s+|a\s+stake\s+in\s+)?")
+
+
+def _sells_company(article: Article, trigger: Trigger) -> bool:
+    """"plans to sell De Beers": selling a company is a divestment, not a sale of goods."""
+    for mention in article.mentions_between(trigger.end, trigger.end + 30):
+        if mention.kind == "producer":
+            return bool(_COMPANY_OBJECT_GAP.fullmatch(article.text, trigger.end, mention.start))
+        break
+    return False
+
+
+def _figures(article: Article, segment: tuple[int, int]) -> Figures:
+    """Times, amounts and percentages of a segment; cheap tests first, since
+    most segments have no figures at all."""
+    text = article.text
+    lo = bisect.bisect_left(article.time_anchors, segment[0])
+    hi = bisect.bisect_left(article.time_anchors, segment[1])
+    anchors = article.time_anchors[lo:hi]
+    times = time_spans(text, segment[0], segment[1], anchors) if anchors else []
+    if not _DIGIT.search(text, segment[0], segment[1]):
+        return Figures(times, [], [])
+    chunk = text[segment[0] : segment[1]]
+    percents = find_percents(text, *segment) if "%" in chunk or "per" in chunk or "pct" in chunk else []
+    return Figures(times, find_amounts(text, *segment), percents)
+
+
+def _segment(text: str, sentence: tuple[int, int], triggers: list[Trigger], index: int) -> tuple[int, int]:
+    """The stretch of the sentence that belongs to this trigger (for times and amounts)."""
+    trigger = triggers[index]
+    lo = triggers[index - 1].end if index > 0 else sentence[0]
+    hi = triggers[index + 1].start if index + 1 < len(triggers) else sentence[1]
+    for brk in _SEGMENT_BREAK.finditer(text, trigger.end, hi):
+        hi = brk.start()
+        break
+    last = None
+    for brk in _SEGMENT_BREAK.finditer(text, lo, trigger.start):
+        last = brk
+    if last is not None:
+        lo = last.end()
+    return lo, hi
+
+
+_HOW_CONFIDENCE = {"by": 1.0, "inside": 0.95, "owner": 0.95, "subject": 1.0, "list": 0.95, "anaphor": 0.8, "commodity": 1.0, "article": 0.7}
+
+
+def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor: Actor, segment: tuple[int, int], figures: Figures) -> Event:
+    text = article.text
+    rule = trigger.rule
+    window_start, window = cue_window(article, sentence, trigger, actor)
+    negated = is_negated(article, sentence, window_start, window, trigger)
+    mode = modality(article, window_start, window, trigger, rule)
+    future = True if mode == "planned" else ("nearest" if _FUTURE_CONTEXT.search(text, segment[0], segment[1]) else False)
+    when = _when(article, trigger, figures, future=future)
+    change, percent = _change(text, trigger, segment, rule.action, figures.percents)
+    amount = _nearest(figures.amounts, trigger) or percent
+    confidence = round(rule.confidence * _HOW_CONFIDENCE.get(actor.how, 0.8), 2)
+    action = rule.action
+    if action == "supply_restriction" and actor.kind == "country" and "export" in text[trigger.start : trigger.end].lower():
+        action = "export_ban"  # a government cutting exports is restricting them
+    return Event(
+        actor=actor.name,
+        action=action,
+        object=_object(article, sentence, trigger, actor, segment),
+        when=when,
+        amount=amount,
+        change_pct=change,
+        negated=negated,
+        modality=mode,
+        sentence=text[sentence[0] : sentence[1]],
+        start=sentence[0],
+        end=sentence[1],
+        confidence=confidence,
+    )
+
+
+def _nearest(items: list, trigger: Trigger):
+    """Prefer what follows the trigger in its segment, else what precedes it."""
+    after = [item for item in items if item[0] >= trigger.start]
+    if after:
+        return after[0][2]
+    return items[-1][2] if items else None
+
+
+# Words that put a bare month ahead of the publication date rather than behind it.
+_FUTURE_CONTEXT = re.compile(
+    r"\b(?:will|shall|from|starting|beginning|effective|until|take\s+effect|takes\s+effect|come\s+into\s+force|due|next|upcoming)\b|['’]ll\b",
+    re.I,
+)
+
+
+def _when(article: Article, trigger: Trigger, figures: Figures, future: bool | str) -> TimeRef | None:
+    """The nearest time of the segment, resolved; plans look forward ("in March")."""
+    spans = figures.times
+    if not spans:
+        return None
+    after = [i for i, span in enumerate(spans) if span[0] >= trigger.start]
+    index = after[0] if after else len(spans) - 1
+    key = (index, future)
+    if key not in figures.resolved:  # list members share one time: resolve it once
+        figures.resolved[key] = resolve_span(spans, index, article.published, prefer_future=future)
+    return figures.resolved[key]
+
+
+def _change(text: str, trigger: Trigger, segment: tuple[int, int], action: str, found: list) -> tuple[float | None, Amount | None]:
+    """The percentage change (signed by the action: "fallen nearly 30%" is -30)
+    and the same figure as an Amount in "%" (which keeps "nearly": approximate)."""
+    if action in _NO_CHANGE or not found:
+        return None, None
+    after = [item for item in found if item[0] >= trigger.start]
+    start, _, percent = after[0] if after else found[-1]
+    as_amount = Amount(value=percent.value, unit="%", approximate=percent.approximate, text=percent.text)
+    if action in _DOWN:
+        return -percent.value, as_amount
+    if action in _UP:
+        return percent.value, as_amount
+    near = text[max(segment[0], start - 25) : start]
+    return (-percent.value if _DOWN_WORDS.search(near) else percent.value), as_amount
+
+
+def _object(article: Article, sentence: tuple[int, int], trigger: Trigger, actor: Actor, segment: tuple[int, int]) -> str | None:
+    action = trigger.rule.action
+    if action in ("price_fall", "price_rise"):
+        return actor.name
+    if action in ("acquisition", "sanctions"):
+        return _target(article, sentence, trigger, actor)
+    after = [m for m in article.mentions_between(trigger.start, segment[1]) if m.kind == "commodity"]
+    if after:
+        return after[0].name
+    before = [m for m in article.mentions_between(sentence[0], trigger.start) if m.kind == "commodity"]
+    if before:
+        return before[-1].name
+    produced = [c for c in article.producer_commodities.get(actor.name, ()) if c in article.commodities]
+    if len(produced) == 1:
+        return produced[0]
+    if article.main_commodity and (actor.kind == "country" or article.main_commodity in produced):
+        return article.main_commodity
+    return None
+
+
+_PASSIVE_TARGET = re.compile(r"\b(?:were|was|been|be|being)\b", re.I)
+_CAPITALISED_NAME = re.compile(r"(?:the\s+)?((?:[A-Z][\w&'’.-]*)(?:\s+(?:[A-Z][\w&'’.-]*|&|de|of))*)")
+
+
+def _target(article: Article, sentence: tuple[int, int], trigger: Trigger, actor: Actor) -> str | None:
+    """The company bought or the party sanctioned: the first name after the trigger."""
+    text = article.text
+    kinds = ("producer",) if trigger.rule.action == "acquisition" else ("country", "producer")
+    for mention in article.mentions_between(trigger.start, sentence[1]):
+        if mention.kind in kinds and mention.name != actor.name:
+            return mention.name
+        if mention.kind == "country_adj" and trigger.rule.action == "sanctions" and mention.start > trigger.end - 1:
+            return mention.name
+    if trigger.rule.action == "acquisition":
+        match = _CAPITALISED_NAME.match(text, trigger.end, sentence[1])
+        if match and match.group(1) != actor.name:
+            return match.group(1).rstrip(".,")
+        before = [m for m in article.mentions_between(sentence[0], trigger.start) if m.kind == "producer" and m.name != actor.name]
+        if before and _PASSIVE_TARGET.search(text, before[-1].end, trigger.end):
+            return before[-1].name
+    return None

@@ -1,0 +1,283 @@
+"""The action lexicon: which words announce which action (design.md, "Action vocabulary").
+
+Each :class:`Rule` starts with a trigger word (one of ``first``) and continues
+with a regex (``rest``) matched right after it, so the grammar runs only where
+the one-pass phrase matcher found a trigger word, and every rule is anchored:
+no rule ever scans a sentence. Rules for the same first word are tried in
+order; put the more specific first ("halted sales" before "halted").
+
+Rule flags tell the event grammar how to find the actor:
+
+- ``strict``: a bare noun ("sales", "sanctions") only counts with an owner
+  right before it ("Alrosa's sales", "U.S. sanctions") or a "by X" after it;
+  otherwise every "sales are picking up" would become an event.
+- ``actor_inside``: the actor may sit inside the trigger ("workers at Codelco
+  went on strike").
+- ``needs``: extra evidence inside the trigger span ("a ban on Russian
+  diamonds" is an import ban only with a commodity and an origin in it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Words that may sit between a verb and its object: "halted all rough diamond sales".
+_GAP = r"(?:\s+(?!and\b|but\b|or\b|while\b|as\b|after\b|before\b|because\b)[\w'’$%.-]+){0,3}?\s+"
+_GAP2 = r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.-]+){0,2}?\s+"
+_PASSIVE_AUX = r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,3}?\s+(?:were|was|have\s+been|has\s+been|had\s+been|will\s+be|would\s+be|could\s+be|may\s+be|might\s+be|is\s+being|are\s+being|be|remain|remained|remains|been)\s+(?:\w+\s+)?"
+
+_SALES = r"(?:sales|selling|sale|auctions?|tenders?|sights?|offerings?)\b"
+_PRODUCTION = (
+    r"(?:line|pipeline|pipelines|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|smelting|refinery|refineries|lines|trains|units|fields?|oilfields?"
+    r"|wells?|capacity|extraction|drilling|pumping|furnaces?|pits?|shafts?|facilit(?:y|ies)|quotas?|activity|activities)\b"
+)
+_CUSTOMERS = r"(?:customers|clients|buyers|sightholders|purchasers|traders|manufacturers|cutters|dealers|converters|refiners|utilities|mills|importers|offtakers)"
+_PRICE_DOWN = (
+    r"(?:fell|fall|falls|fallen|falling|dropped|drop|drops|dropping|declined|decline|declines|declining|slumped|slump"
+    r"|slumps|slumping|slid|slide|slides|sliding|sank|sink|sinks|sinking|tumbled|tumble|tumbles|tumbling|plunged|plunge"
+    r"|plunges|plunging|plummeted|plummet|plummeting|eased|easing|weakened|weakening|dipped|dip|dips|dipping|retreated"
+    r"|retreating|crashed|crashing|collapsed|collapsing|sagged|softened|softening|slipped|slipping|slips|skidded"
+    r"|tanked|halved|lost|sheds?|shed|edged\s+(?:down|lower)|went\s+down|came\s+down|moved\s+lower|are\s+down|were\s+down"
+    r"|is\s+down|was\s+down|hit\s+(?:a\s+)?(?:\w+\s+)?low|down)\b"
+)
+_PRICE_UP = (
+    r"(?:rose|rise|rises|risen|rising|climbed|climb|climbs|climbing|jumped|jump|jumps|jumping|gained|gain|gains|gaining"
+    r"|surged|surge|surges|surging|soared|soar|soars|soaring|rallied|rally|rallies|rallying|increased|increase|increases"
+    r"|advanced|advances|firmed|firming|spiked|spike|spikes|rebounded|rebound|rebounds|recovered|strengthened"
+    r"|edged\s+(?:up|higher)|went\s+up|moved\s+higher|are\s+up|were\s+up|is\s+up|was\s+up|hit\s+(?:a\s+)?(?:\w+\s+)?(?:high|record)"
+    r"|doubled|up)\b"
+)
+_PRICE_AUX = (
+    r"(?:\s+(?:of|for|in|on|at)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?[\w-]+)?(?:,?\s+which)?"
+    r"(?:\s+(?:have|has|had|have\s+been|has\s+been|had\s+been|were|was|are|is|been|continued\s+to|continue\s+to"
+    r"|continues\s+to|began\s+to|started\s+to|also|sharply|further|steadily|slightly|already|about|nearly|almost"
+    r"|more\s+than|roughly|by|globally|overall|again|all|both|then|recently|subsequently|since))*\s+"
+)
+
+
+# "which sells most of its output", "the diesel it sells", "has long sold":
+# habitual or relative clauses, background rather than news.
+_RELATIVE = (
+    r"(?:\b(?:which|that|who)\s+(?:\w+\s+)?|\b(?!(?:as|and|but|while|because|since|when|if|though|although|after|before|so|or|said|says)\b)[a-z]+\s+(?:it|they)\s+"
+    r"|\b(?:long|usually|typically|traditionally|generally|mostly|normally|historically)\s+)"
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    first: tuple[str, ...]
+    rest: re.Pattern
+    strict: bool = False
+    actor_inside: bool = False
+    needs: tuple[str, ...] = ()
+    modality: str | None = None
+    confidence: float = 0.9
+    veto_left: re.Pattern | None = None  # the words before the trigger that cancel it
+    actor_after: bool = False  # the actor closes the trigger ("a takeover proposal from BHP")
+
+
+@dataclass
+class Lexicon:
+    rules: list[Rule] = field(default_factory=list)
+    by_word: dict[str, list[Rule]] = field(default_factory=dict)
+
+    def add(self, action: str, first: str, rest: str, veto_left: str | None = None, **flags) -> None:
+        veto = re.compile(veto_left + r"$", re.IGNORECASE) if veto_left else None
+        rule = Rule(action, tuple(first.split()), re.compile(rest, re.IGNORECASE), veto_left=veto, **flags)
+        self.rules.append(rule)
+        for word in rule.first:
+            self.by_word.setdefault(word, []).append(rule)
+
+
+_HALT = "halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping pause pauses paused pausing freeze freezes froze frozen freezing cease ceases ceased ceasing cancel cancels cancelled canceled cancelling canceling postpone postpones postponed postponing skip skips skipped skipping scrap scraps scrapped shelve shelved"
+_HALT_NOUN = "halt halts suspension suspensions pause freeze moratorium stop cessation stoppage cancellation"
+_CUT = "curtail curtails curtailed curtailing cut cuts cutting curb curbs curbed curbing reduce reduces reduced reducing lowered lowers lowering slash slashes slashed slashing trim trims trimmed trimming scale scales scaled scaling pare pares pared paring rein reins reined"
+_STOP_OPS = "control controls controlled controlling cap caps capped halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping shut shuts shutting close closes closed closing idle idles idled idling mothball mothballs mothballed pause pauses paused pausing cease ceases ceased ceasing limit limits limited limiting restrict restricts restricted restricting"
+_RAISE = "raise raises raised raising boost boosts boosted boosting increase increases increased increasing lift lifts lifted lifting ramp ramps ramped ramping expand expands expanded expanding restart restarts restarted restarting reopen reopens reopened reopening resume resumes resumed resuming hike hikes hiked hiking step stepped double doubles doubled accelerate accelerated add adds added adding grow grew"
+_BAN = "cap caps capped capping barring ban bans banned banning halt halted halts halting suspend suspended suspends suspending stop stopped stops stopping prohibit prohibited prohibits prohibiting embargo embargoed block blocked blocks blocking bar barred bars barring restrict restricted restricts restricting curb curbed curbs curbing limit limited limits limiting freeze froze frozen freezes"
+_BAN_NOUN = "ban bans embargo embargoes prohibition prohibitions halt suspension restrictions restriction curbs curb moratorium freeze"
+_IMPOSE = "reimpose reimposed re-impose re-imposed eased eases ease easing consider considers considering weigh weighs weighing mull mulls mulling prepare prepares preparing propose proposes proposed threaten threatens threatened impose imposes imposed imposing slap slaps slapped slapping levy levied levies announce announced announces announcing extend extended extends extending expand expanded widen widened tighten tightened introduce introduced introduces adopt adopted approve approved approves unveil unveiled unveils"
+
+
+def build_lexicon() -> Lexicon:
+    lex = Lexicon()
+    _sales_rules(lex)
+    _deferral_and_supply_rules(lex)
+    _production_rules(lex)
+    _price_rules(lex)
+    _trade_rules(lex)
+    _corporate_rules(lex)
+    return lex
+
+
+def _sales_rules(lex: Lexicon) -> None:
+    lex.add("sales_resume", "resume resumes resumed resuming restart restarts restarted restarting", _GAP + r"(?:" + _SALES + r"|shipments|exports|deliveries|loadings)\b")
+    lex.add("sales_resume", "resumption restart", r"\s+of" + _GAP + _SALES)
+    lex.add("sales_resume", "sales selling auctions", r"(?:\s+[\w'’-]+){0,2}?\s+(?:(?:will|would|have|has|had)\s+)?(?:resumed|restarted|resume|resumes)\b")
+    lex.add("sales_halt", _HALT, _GAP + _SALES)
+    lex.add("sales_halt", "put puts putting", _GAP + r"(?:sales|selling|auctions?)\s+on\s+hold\b")
+    lex.add("sales_halt", _HALT_NOUN, r"\s+(?:of|in|on|to)" + _GAP + _SALES)
+    lex.add("sales_halt", "sales selling auctions tenders sale", _PASSIVE_AUX + r"(?:halted|suspended|stopped|paused|frozen|cancell?ed|postponed|on\s+hold|scrapped)\b")
+    lex.add("sales_halt", "sales selling", r"\s+(?:halt|suspension|freeze|pause|moratorium|stoppage)\b")
+    # Selling a mine, a stake or a unit is a divestment, not a sale of goods.
+    assets = r"(?!(?:\s+[\w'’-]+){0,4}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations|holdings?|interest)\b)"
+    lex.add("sales", "sold sells sell", r"(?!\s*-?\s*off\b|-side|\s+back\b|\s+out\b|\s+short\b)" + assets + r"(?=[\s,.;]|$)", veto_left=_RELATIVE)
+    lex.add("sales", "selling", r"(?!\s*-?\s*off\b|-side|\s+pressure|\s+prices?\b|\s+point|\s+season)" + assets + r"(?=\s)", veto_left=_RELATIVE)
+    lex.add("sales", "sales sale", r"(?=[\s,.;]|$)(?!\s+(?:tax|team|force|staff|pitch|event|events|cycles?|volumes?|guidance|agreement|office|offices|network|channels?|process|proceeds|of\s+(?:its|a|the)\s+(?:stake|unit|business|mine|assets)))",
+            strict=True, confidence=0.8, veto_left=r"\b(?:has|have|had)\s+(?:\w+\s+)?")
+    lex.add("sales", "reported posted recorded booked", _GAP2 + r"sales\b")
+
+
+def _deferral_and_supply_rules(lex: Lexicon) -> None:
+    defer_verbs = r"(?:defer|postpone|delay|cancel|back\s+out|pull\s+out|walk\s+away|refuse|reject|decline|skip|reduce|cut|return|turn\s+down|push\s+back)\b"
+    lex.add("purchase_deferral", "allowed allow allows allowing let lets letting permitted permit permits permitting enabled offered offer offers offering gave give gives giving",
+            r"\s+(?:[\w'’-]+\s+){0,3}?(?:" + _CUSTOMERS[3:-1] + r"|(?-i:[A-Z])[\w'’-]+)\s+(?:the\s+(?:option|chance|flexibility|right)\s+)?(?:to\s+)?" + defer_verbs)
+    lex.add("purchase_deferral", "offered offer offers offering gave give gives",
+            r"\s+(?:its\s+|their\s+)?" + _CUSTOMERS + r"\s+(?:a|the)\s+(?:\w+\s+)?(?:deferral|cancellation|option\s+to\s+defer)\b")
+    # A seller deferring its own deliveries restricts supply; buyers deferring
+    # purchases (or being let to) is a purchase deferral.
+    lex.add("supply_restriction", "defer defers deferred deferring delay delays delayed delaying postpone postponed postpones",
+            r"(?:\s+(?:the|its|some|all|part|of|up|to|a|portion))*\s+(?:deliver(?:y|ies)|shipments?|cargoes|loadings)\b")
+    objects = r"(?:purchases|purchase\s+(?:commitments|obligations|contracts)|allocations?|orders|contracts?|offtake|pickups|collections?|boxes|goods|volumes)\b"
+    lex.add("purchase_deferral", "defer defers deferred deferring deferral deferrals postpone postponed postponing postponement cancel cancelled canceled cancelling cancellation cancellations refuse refused refusing reject rejected rejecting",
+            r"(?:\s+(?:of|the|their|its|some|all|contracted|planned|scheduled|committed|rough|diamond|contract|purchase|their|up|to|half|part|a|portion|\d+%))*\s+" + objects)
+    lex.add("purchase_deferral", "back backed backing pull pulled pulling walk walked walking",
+            r"\s+(?:out\s+of|out\s+from|away\s+from)" + _GAP + r"(?:purchases|contracts|deals|allocations|commitments|orders)\b")
+    lex.add("supply_restriction", "limit limits limited limiting restrict restricts restricted restricting withhold withholds withheld withholding ration rations rationed rationing allocate allocates allocated cap caps capped curb curbed curbs reduce reduced reduces cut cuts",
+            _GAP + r"(?:supply|supplies|deliveries|allocations?|volumes|goods|shipments)\s+(?:to|for)\s+(?:its\s+|their\s+|the\s+)?(?:\w+\s+)?" + _CUSTOMERS)
+    lex.add("supply_restriction", "limit limits limited limiting restrict restricts restricted restricting withhold withholds withheld withholding ration rations rationed rationing",
+            _GAP + r"(?:supply|supplies|deliveries|allocations?|volumes|goods|availability)\b")
+    lex.add("supply_restriction", "allocation allocations", r"\s+(?:cuts?|reductions?)\b")
+    # A producer cutting its exports restricts supply (a government doing it bans; see events).
+    lex.add("supply_restriction", _CUT, _GAP2 + r"(?:crude\s+|oil\s+|gas\s+|\w+\s+)?exports\b")
+    lex.add("supply_restriction", _CUT, _GAP + r"(?:volumes|allocations?|deliveries|flows|the\s+amount\s+of)\b")
+    lex.add("supply_restriction", "supply deliver ship supplies delivers ships", r"(?:\s+[\w'’$%.,-]+){0,4}?\s+(?:less|fewer|reduced\s+volumes)\b")
+    # "shipped a record 191.6 million tons", "agreed to supply 800,000 tonnes": a quantity sold.
+    lex.add("sales", "supplied supplies supply shipped ships ship delivered delivers deliver exported exports export",
+            r"(?:\s+(?:a|an|the|record|about|around|some|nearly|almost|over|more|than|roughly|up|to|an\s+estimated))*\s+[$€£]?\d",
+            veto_left=_RELATIVE, confidence=0.85)
+
+
+def _production_rules(lex: Lexicon) -> None:
+    lex.add("output_cut", "extend extended extends extending extension prolong prolonged rollover roll rolled",
+            _GAP + r"(?:output|production|supply)\s+(?:cuts|curbs|reductions|cutbacks|restrictions)\b")
+    # "at reduced capacity", "with curtailed output": participles used as adjectives.
+    adjectival = r"\b(?:at|with|amid|despite|of|on|under|given|a|an|the|its|their)\s+"
+    lex.add("output_cut", _CUT + " " + _STOP_OPS, _GAP.replace("{0,3}", "{0,8}") + _PRODUCTION, veto_left=adjectival)
+    lex.add("output_cut", _CUT, _GAP + r"(?:supply|supplies|exports?\s+volumes)\b(?!\s+(?:chain|costs?))")
+    lex.add("output_cut", "place places placed placing put puts putting", r"(?:\s+[\w'’.-]+){1,10}?\s+(?:on|into|under)\s+care\s+and\s+maintenance\b")
+    lex.add("output_cut", "output production", r"(?:\s+[\w'’-]+){0,4}?\s+(?:to|would|will|could|may)\s+(?:fall|decline|drop|shrink|contract|decrease)\b")
+    lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand)\b")
+    # "keep 1 million barrels a day off the market", "holding back 5.86 million bpd"
+    lex.add("output_cut", "keep keeps keeping kept hold holds holding held", r"(?:\s+back\s+[\d$]|(?:\s+[\w$.,%-]+){1,6}?\s+(?:off\s+the\s+market|offline|off-line)\b)")
+    lex.add("output_cut", "output production", r"\s+(?:cuts?|curbs?|reductions?|cutbacks?|halt|suspension|shutdown|stoppage|restrictions?|limits?|freeze)\b")
+    # "Production at Glencore's Mutanda mine was halted": the owner sits inside.
+    lex.add("output_cut", "output production operations mining", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:cut|reduced|curbed|halted|suspended|lowered|stopped|slashed|shut|scaled\s+back|paused|disrupted)\b", actor_inside=True)
+    lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
+            r"\s+(?:of|in|to|at)" + _GAP2 + r"(?:output|production|operations|mining|mines?|plants?)\b")
+    lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b")
+    # "a further cut of 1 million barrels per day to its crude production"
+    lex.add("output_cut", "cut cuts reduction reductions cutback cutbacks", r"\s+of\s+(?:[\w$.,%-]+\s+){1,6}?(?:to|in|from)" + _GAP2 + r"(?:output|production|supply)\b")
+    lex.add("output_increase", "unwind unwinds unwinding unwound ease eases eased easing reverse reversed reverses taper tapered phase phased",
+            r"(?:\s+out)?" + _GAP2.replace("{0,2}", "{0,6}") + r"(?:cuts|curbs|reductions|cutbacks)\b")
+    # Lifting a blockade or a ban "of the mine" is not raising output.
+    no_ban = r"(?:\s+(?!and\b|but\b|or\b|blockade\b|ban\b|embargo\b|suspension\b|restrictions?\b|closure\b|strike\b|sanctions\b)[\w'’$%.-]+){0,5}?\s+"
+    lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain))")
+    lex.add("output_increase", "output production", r"\s+(?:increases?|hikes?|boosts?|expansion|ramp-up|restart|resumption)\b")
+    # "expects a partial restart by October"
+    lex.add("output_increase", "restart resumption reopening", r"(?=\s+(?:by|in|within|before|from|later|next|of\s+(?:operations|production|output|the\s+(?:mine|plant|smelter|refinery|facility|field|line)))\b)", confidence=0.8)
+    lex.add("output_increase", "increase increases rise boost expansion restart resumption ramp-up hike hikes",
+            r"\s+(?:in|of|to)" + _GAP2 + r"(?:output|production|operations|mining|capacity)\b")
+
+
+def _price_rules(lex: Lexicon) -> None:
+    own_price = r"(?:prices?|(?:official\s+)?selling\s+prices?|osps?|list\s+prices?|premiums?)\b"
+    lex.add("price_cut", "offer offers offered offering gave give gives giving", _GAP2 + r"(?:discounts|price\s+cuts|rebates)\b", confidence=0.85)
+    lex.add("price_cut", "lower", _GAP2 + own_price, veto_left=r"\b(?:a|the|much|even|at|of|far|slightly|significantly|sharply|with|amid|on|by)\s+", confidence=0.8)
+    gap3 = _GAP2.replace("{0,2}", "{0,3}")
+    lex.add("price_cut", "cut cuts cutting lowered lowers lowering reduce reduced reduces reducing slash slashed slashes slashing trim trimmed discount discounted", gap3 + own_price, confidence=0.85)
+    lex.add("price_increase", "raise raised raises raising hike hiked hikes hiking increase increased increases increasing lift lifted lifts upped", gap3 + own_price, confidence=0.85)
+    lex.add("price_cut", "price", r"\s+(?:cuts?|reductions?)\b", confidence=0.8)
+    # "set its 2024 premium for Chinese buyers at $89 a ton, down from $140"
+    setting = "set sets fixed fixes offered offers offer priced"
+    lex.add("price_cut", setting, r"(?:\s+[\w$.,'’%-]+){0,6}?\s+(?:premiums?|prices?|osps?|tariffs?)\b[^.;]{0,70}?\b(?:down|lower)\s+(?:[\d.]+%\s+)?from\b", confidence=0.8)
+    lex.add("price_increase", setting, r"(?:\s+[\w$.,'’%-]+){0,6}?\s+(?:premiums?|prices?|osps?|tariffs?)\b[^.;]{0,70}?\b(?:up|higher)\s+(?:[\d.]+%\s+)?from\b", confidence=0.8)
+    lex.add("price_increase", "price", r"\s+(?:hikes?|increases?)\b(?!\s+in\b)", confidence=0.8)
+    keep = r"\b(?:keep|keeps|keeping|kept|hold|holds|holding|held|bring|bringing|push|pushing|drive|driving)\s+(?:[\w-]+\s+){0,2}"
+    lex.add("price_fall", "price prices", _PRICE_AUX + _PRICE_DOWN, veto_left=keep)
+    lex.add("price_rise", "price prices", _PRICE_AUX + _PRICE_UP, veto_left=keep)
+    lex.add("price_fall", "fall falls drop drops decline declines slump slumps slide slides plunge plunges dip dips tumble collapse crash weakness softening downturn slump slumped decrease",
+            r"\s+in\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?prices?\b")
+    lex.add("price_rise", "rise rises jump jumps surge surges rally rallies increase increases spike spikes rebound recovery gain gains climb",
+            r"\s+in\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?prices?\b")
+    lex.add("price_fall", "pushed push pushes pushing drove drive drives driving sent send sends dragged drag drags weighed weigh weighs weighing knocked",
+            r"(?:\s+[\w-]+){0,2}?\s+prices?\s+(?:\w+\s+)?(?:lower|down|to\s+(?:a\s+)?(?:\w+\s+)?lows?)\b")
+    lex.add("price_rise", "pushed push pushes pushing drove drive drives driving sent send sends lifted lift lifts boosted boost boosts propelled",
+            r"(?:\s+[\w-]+){0,2}?\s+prices?\s+(?:\w+\s+)?(?:higher|up|to\s+(?:a\s+)?(?:\w+\s+)?(?:highs?|records?))\b")
+    lex.add("price_fall", "falling declining sliding slumping plunging tumbling collapsing sagging", r"\s+(?:[\w-]+\s+)?prices?\b", confidence=0.75)
+    lex.add("price_rise", "rising soaring surging climbing rallying", r"\s+(?:[\w-]+\s+)?prices?\b", confidence=0.75)
+    # "sending bullion down 2.7%": a commodity pushed down or up.
+    lex.add("price_fall", "sending sent send sends", r"(?:\s+[\w-]+){1,4}?\s+(?:down|lower|tumbling|plunging|sliding)\b", needs=("commodity",), confidence=0.8)
+    lex.add("price_rise", "sending sent send sends", r"(?:\s+[\w-]+){1,4}?\s+(?:up|higher|soaring|surging)\b", needs=("commodity",), confidence=0.8)
+
+
+# "lifted restrictions on beef exports", "ending a ban": the end of a ban is not a ban.
+_LIFTED = (
+    r"\b(?:lift(?:s|ed|ing)?|eas(?:e|es|ed|ing)|scrap(?:s|ped|ping)?|remov(?:e|es|ed|ing)|end(?:s|ed|ing)?|rescind(?:s|ed|ing)?"
+    r"|revok(?:e|es|ed|ing)|overturn(?:s|ed|ing)?|relax(?:es|ed|ing)?|repeal(?:s|ed|ing)?)\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}"
+)
+
+
+def _trade_rules(lex: Lexicon) -> None:
+    for flow, action in (("import", "import_ban"), ("export", "export_ban")):
+        lex.add(action, _BAN, _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))")
+        lex.add(action, _BAN, rf"\s+(?:the\s+|all\s+)?(?:{flow}|{flow}ation)\s+of\b")
+        lex.add(action, f"{flow} {flow}s", r"\s+(?:bans?|embargo(?:es)?|prohibitions?|halt|suspension|restrictions?|curbs?|freeze|moratorium|quotas?|controls?|limits?)\b", veto_left=_LIFTED)
+        lex.add(action, f"{flow}s {flow}", _PASSIVE_AUX.replace("{0,3}", "{0,8}").replace("(?!and\\b|but\\b)", "(?!but\\b)") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|restricted|curbed|barred|embargoed|frozen)\b")
+        lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation)\b", veto_left=_LIFTED)
+    lex.add("export_ban", _HALT + " cut", r"(?:\s+off)?" + _GAP2 + r"(?:supplies|deliveries|shipments|flows|sales)\s+to\s+(?-i:[A-Z])")
+    lex.add("export_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+exporting\b")
+    lex.add("import_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+importing\b")
+    # "a ban on Russian diamonds", "banned Russian diamonds": an import ban when
+    # the span names a commodity and an origin (checked by the event grammar).
+    lex.add("import_ban", _BAN_NOUN, r"\s+on\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75, veto_left=_LIFTED)
+    lex.add("import_ban", "ban bans banned banning prohibit prohibited prohibits embargo embargoed", r"\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75)
+    # "barred the LME from accepting new Russian aluminium": a sanction on trade.
+    lex.add("sanctions", "barred bars bar barring banned bans prohibited prohibits blacklisted",
+            r"(?:\s+[\w'’.&-]+){1,8}?\s+from\s+(?:accepting|trading|dealing|doing\s+business|handling|insuring|financing|servicing)\b", confidence=0.8)
+    sanctions = r"(?:sanctions|restrictive\s+measures|penalties)\b"
+    lex.add("sanctions", _IMPOSE, _GAP + sanctions)
+    lex.add("sanctions", "added adds add adding", r"(?:\s+[\w.'’&-]+){1,5}?\s+to\s+(?:its|the|their|a)\s+(?:\w+\s+)?(?:sanctions\s+list|blacklist|entity\s+list|list\s+of\s+sanctioned)\b")
+    lex.add("sanctions", "hit hits", r"\s+(?:[\w.'’-]+\s+){1,5}?with\s+(?:\w+\s+)?sanctions\b")
+    lex.add("sanctions", "sanctioned sanctions sanctioning blacklisted blacklists blacklisting", r"(?=\s+(?:the\s+|state\s+|\w+\s+)?(?-i:[A-Z]))", confidence=0.85)
+    lex.add("sanctions", "sanctions", r"(?=\s+(?:on|against|targeting|package|packages)\b)", strict=True, confidence=0.8)
+    lex.add("sanctions", "sanctions", _PASSIVE_AUX + r"(?:imposed|announced|levied|introduced)\s+(?:\w+\s+){0,3}?by\b")
+
+
+def _corporate_rules(lex: Lexicon) -> None:
+    stake = r"(?:a|an|the|its|their)?\s*(?:[\d.]+\s*(?:%|per\s*cent|percent)\s+|majority\s+|minority\s+|controlling\s+|further\s+|additional\s+|big\s+|large\s+|small\s+){0,2}(?:stake|interest|holding)\s+in\b"
+    lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchases purchasing", r"\s+" + stake)
+    lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
+            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+)*(?=(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
+    lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
+            r"(?!\s+back)" + _GAP2 + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
+    lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?=(?-i:[A-Z]))")
+    lex.add("acquisition", "takeover acquisition purchase", r"\s+of\s+(?:a|an)\s+(?:[\d.]+\s*%\s+)?(?:\w+\s+)?stake\s+in\b")
+    lex.add("acquisition", "merger", r"\s+with\s+(?:[a-z][\w-]*\s+){0,3}(?=(?-i:[A-Z]))")
+    lex.add("acquisition", "takeover acquisition bid offer approach proposal", r"\s+(?:proposal\s+|offer\s+|bid\s+|approach\s+)?from\s+(?=(?-i:[A-Z]))", modality="possible", confidence=0.8, actor_after=True)
+    lex.add("acquisition", "merge merges merged merging", r"\s+with\b")
+    lex.add("acquisition", "talks talk talking discussions negotiations", r"\s+(?:about|on|over|for|of)\s+(?:a\s+|an\s+)?(?:possible\s+|potential\s+)?(?:merger|tie-up|combination|takeover|acquisition|deal\s+to\s+(?:buy|acquire))\b", modality="possible", confidence=0.8)
+    lex.add("acquisition", "take takes took taking taken", r"\s+over\s+(?=(?:the\s+|its\s+|rival\s+)?(?-i:[A-Z]))|\s+(?:a|an)\s+(?:[\w%.-]+\s+){0,2}stake\s+in\b")
+    lex.add("acquisition", "snap snaps snapped snapping", r"\s+up\b")
+    lex.add("acquisition", "bid bids offer offers offered approach approaches", r"\s+(?:of\s+[\w$.,]+\s*\w*\s+)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))", modality="planned", confidence=0.8)
+    lex.add("acquisition", "acquired", r"(?=\s+by\b)")
+    lex.add("force_majeure", "force", r"\s+majeure\b", veto_left=_LIFTED)
+    lex.add("strike", "industrial", r"\s+action\b", actor_inside=True)
+    lex.add("strike", "walk walks walked walking", r"\s+(?:off\s+the\s+job|out)\b", actor_inside=True)
+    lex.add("strike", "workers miners employees union unions staff", r"(?:\s+[\w'’.,-]+){0,12}?\s+(?:(?:went|go|goes|are|were|have\s+been|began|started|launched|staged|called|voted\s+to|threatened\s+to|will|would|plan\s+to|to)\s+)?(?:on\s+strike|strikes?|struck|walked\s+out|downed\s+tools|a\s+strike|strike\s+action)\b(?!\s+(?:a|an)\s+(?:deal|agreement))",
+            actor_inside=True)
+    lex.add("strike", "strike strikes", r"(?=\s+(?:at|by|action|hit|hits|halted|halts|disrupted|disrupts|over|entered|enters|continued|continues|ended|began|started|affected|affects|shut|closed|idled|paralysed|paralyzed|forced|has|have|had)\b)", actor_inside=True)
+    lex.add("strike", "walkout walkouts", r"(?=[\s,.;]|$)", actor_inside=True)
+    lex.add("strike", "went go goes going gone", r"\s+on\s+strike\b", actor_inside=True)

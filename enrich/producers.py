@@ -1,0 +1,236 @@
+"""Producer mentions: catalogue names, and producers the catalogue lacks.
+
+Catalogue names come from the phrase matcher. Names that are also common
+words ("Vale", "Shell") are marked ``ambiguous`` in the catalogue and need a
+capitalised mention away from the start of a sentence, or company words
+nearby. Producers missing from the catalogue are found from how news
+introduces a company: a descriptor before the name ("the miner Foo
+Resources"), an appositive after it ("Bar Corp, the world's largest producer
+of cobalt"), or an industry suffix ("Foo Mining", "Bar Petroleum Ltd").
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from enrich.phrases import Match
+
+_CAP = r"(?:[A-Z][\w&'’.-]*[\w&]|[A-Z]|&)"
+_NAME = rf"{_CAP}(?:\s+(?:{_CAP}|de|du|del|da|do|van|von|y))*"
+_CORP = r"(?:Corp(?:oration)?|Inc|Ltd|Limited|PLC|plc|SA|S\.A|AG|NV|N\.V|ASA|LLC|Co|Company|Group|Holdings|PJSC|JSC|OJSC|Tbk)\.?"
+_INDUSTRY = (
+    r"(?:Mining|Minerals|Resources|Metals|Petroleum|Diamonds|Diamond|Gold|Goldfields|Copper|Lithium|Nickel|Steel|Coal"
+    r"|Oil|Energy|Exploration|Mines|Platinum|Uranium|Cobalt|Iron|Zinc|Silver|Aluminium|Aluminum|Potash|Fertilizers?|Gas)"
+)
+_DESCRIPTOR = (
+    r"(?:miner|mining\s+(?:company|group|firm|giant)|producer|oil\s+(?:company|major|producer|firm)|oil\s+and\s+gas\s+company"
+    r"|driller|explorer|steelmaker|smelter|refiner|(?:diamond|gold|copper|lithium|coal|gas|energy)\s+(?:company|firm|group|giant|major)"
+    r"|state\s+(?:company|firm)|company|firm|conglomerate)"
+)
+# Cue words the phrase matcher reports (see CUE_WORDS): a descriptor right
+# before a name ("the miner Foo Resources"), an appositive right after one
+# ("Bar Corp, the world's largest producer of cobalt"), or an industry word
+# ending a capitalised name ("Foo Mining"). Anchoring the regexes at cue words
+# keeps this pass proportional to the cues, not to the article.
+_DESCRIPTOR_END = re.compile(rf"\b{_DESCRIPTOR}$")
+_NAME_AT = re.compile(rf"\s+(?P<name>{_NAME})")
+_APPOSITIVE_BEFORE = re.compile(
+    rf"(?P<name>{_NAME}),\s+(?:a|an|the|one\s+of\s+the)\s+(?:[\w'’$.-]+\s+){{0,6}}?(?:mining\s+|oil\s+)?$"
+)
+_CAPS_BEFORE = re.compile(rf"(?<![\w&'’.-])(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})\s+$")
+_APPOSITIVE_HEADS = ("producer", "producers", "miner", "miners", "company", "driller", "explorer", "supplier", "exporter", "steelmaker", "smelter")
+_INDUSTRY_COMPANY = re.compile(r"(?:mining|oil|gas|energy|diamond|steel|gold|coal|metals?|chemicals?)\s+$", re.I)
+CUE_WORDS = {
+    "descriptor": "miner producer company firm conglomerate driller explorer steelmaker smelter refiner major giant group".split(),
+    "appositive": list(_APPOSITIVE_HEADS),
+    "industry": _INDUSTRY.strip("(?:)").replace("s?", "").split("|") + ["Fertilizers", "Diamonds"],
+}
+_INDUSTRY_ONLY = re.compile(_INDUSTRY)
+_CORP_TAIL = re.compile(rf"(?:,?\s+{_CORP})+$")
+# "PT Garuda Nikel Mandiri", "Toronto-listed Halcyon Gold": not part of the name.
+_NAME_HEAD = re.compile(r"^(?:(?:PT|JSC|PJSC|OJSC|OAO|ZAO|[A-Z][\w.]*-(?:listed|based|owned|controlled|run|headquartered))\s+)+")
+# Industry bodies, funds and indices are named like companies but produce nothing.
+_NOT_A_COMPANY = re.compile(
+    r"\s+(?:Council|Trust|Fund|Association|Institute|Exchange|Bank|Index|ETF|Board|Agency|Survey|Commission|Ministry"
+    r"|Department|Forum|Union|Federation|Chamber|Society|Organi[sz]ation|Authority|Bureau|Research|Capital|Partners|Securities"
+    r"|Markets|Price|Prices|Futures)\b"
+)
+_COMPANY_CONTEXT = re.compile(
+    r"\b(?:company|companies|miner|mining|producer|group|shares|stock|Inc|Ltd|SA|plc|Corp|said|says|chief|CEO|executive"
+    r"|spokesman|spokeswoman|spokesperson|output|production|produce|produces|mines?|miner|plant|refinery|smelter|board|investors"
+    r"|subsidiary|unit|expects|reported|shipments|guidance|quarter)\b"
+)
+_STOP_NAMES = frozenset(
+    """The A An In On At But And Its It This That These Those Their Our We He She They Shares Some Many Most All
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
+    September October November December Chief CEO Chairman President Minister Prime Sources Analysts Meanwhile However
+    While After Before During Since When As If Last Next New Also Like Unlike Both Each Other One Two Three""".split()
+)
+
+
+@dataclass(frozen=True)
+class ProducerMention:
+    start: int
+    end: int
+    name: str
+    in_catalogue: bool
+
+
+def catalogue_mentions(text: str, matches: list[Match], sentence_starts: list[int], ambiguous: set[str]) -> list[ProducerMention]:
+    """Producer names from the catalogue, with the ambiguity rule applied per name."""
+    by_name: dict[str, list[Match]] = {}
+    for match in matches:
+        if match.phrase.kind == "producer":
+            by_name.setdefault(match.phrase.target, []).append(match)
+    mentions = []
+    for name, found in by_name.items():
+        if name in ambiguous and not _trusted(text, found, sentence_starts):
+            continue
+        mentions.extend(ProducerMention(m.start, m.end, name, True) for m in found)
+    return mentions
+
+
+def _trusted(text: str, found: list[Match], sentence_starts: list[int]) -> bool:
+    """An ambiguous name counts if written mid-sentence, or with company words around it."""
+    for match in found:
+        if " " in match.surface or not _sentence_initial(text, match.start, sentence_starts):
+            return True
+        if _COMPANY_CONTEXT.search(text, max(0, match.start - 100), min(len(text), match.end + 100)):
+            return True
+    return False
+
+
+def _sentence_initial(text: str, start: int, sentence_starts: list[int]) -> bool:
+    index = bisect.bisect_right(sentence_starts, start) - 1
+    if index < 0:
+        return True
+    return not text[sentence_starts[index] : start].strip(" \"'“‘(")
+
+
+def uncatalogued_mentions(text: str, matches: list[Match], cues: list[tuple[int, int, str, str]]) -> list[ProducerMention]:
+    """Producers named with producer context but absent from the catalogue."""
+    taken = [(m.start, m.end, m.phrase.kind) for m in matches]
+    names: dict[str, tuple[int, int]] = {}
+    for cue in cues:
+        if cue[2] not in CUE_WORDS:
+            continue
+        for raw, raw_start in _names_at_cue(text, *cue):
+            name = _clean(raw)
+            if not name or _NOT_A_COMPANY.match(text, raw_start + len(raw)):
+                continue
+            start = raw_start + raw.find(name)
+            if not _overlaps_known(start, start + len(name), taken) and name not in names:
+                names[name] = (start, start + len(name))
+    # "Halcyon Gold Corp ... Halcyon, a mid-tier producer": one producer.
+    for name in [n for n in names if " " not in n]:
+        if any(other.split()[0] == name for other in names if other != name):
+            del names[name]
+    mentions = []
+    for name in names:
+        found = _occurrences(text, name, name)
+        short = name.split()[0]
+        # Later mentions often drop the suffix: "Halcyon Gold Corp" ... "Halcyon".
+        if len(name.split()) > 1 and len(short) >= 4 and short not in _STOP_NAMES and not any(short in other.split()[:1] for other in names if other != name):
+            covered = [(m.start, m.end) for m in found]
+            found += [m for m in _occurrences(text, short, name) if not any(s <= m.start < e for s, e in covered)]
+        mentions.extend(found)
+    return mentions
+
+
+def _names_at_cue(text: str, start: int, end: int, role: str, surface: str) -> list[tuple[str, int]]:
+    """Candidate (name, start) pairs that the cue word at [start, end) introduces."""
+    out = []
+    if role == "descriptor" and _DESCRIPTOR_END.search(text, max(0, start - 30), end):
+        found = _NAME_AT.match(text, end)
+        if found:
+            out.append((found.group("name"), found.start("name")))
+    elif role == "appositive":
+        if surface.lower() == "company" and not _INDUSTRY_COMPANY.search(text, max(0, start - 12), start):
+            return out
+        # "NAME, the world's largest producer": the last ", a|an|the|one of the"
+        # within six words before the head, then the capitalised words before that comma.
+        found = None
+        for found in _APPOSITION_OPEN.finditer(text, max(0, start - 80), start):
+            pass
+        if found and len(text[found.end() : start].split()) <= 6 and not any(c in text[found.end() : start] for c in ",.;"):
+            name_start = _name_before(text, found.start())
+            if name_start is not None:
+                out.append((text[name_start : found.start()], name_start))
+    elif role == "industry":
+        name_start = _name_before(text, start, max_words=3, gap=True)
+        if name_start is not None:
+            raw = text[name_start:end]
+            tail = _CORP_AFTER.match(text, end, end + 16)
+            out.append((raw + (tail.group(0) if tail else ""), name_start))
+    return out
+
+
+_APPOSITION_OPEN = re.compile(r",\s+(?:a|an|the|one\s+of\s+the)\s+")
+_CORP_AFTER = re.compile(rf"\s+{_CORP}(?![\w-])")
+_CONNECTORS = frozenset({"de", "du", "del", "da", "do", "van", "von", "y", "&"})
+
+
+def _name_before(text: str, end: int, max_words: int = 6, gap: bool = False) -> int | None:
+    """Where the run of capitalised words ending at ``end`` starts (``gap``: one
+    space separates the run from ``end``), or None. A backwards walk over a
+    few words: cheaper than a regex anchored at the end of a window."""
+    if gap:
+        if end < 2 or text[end - 1] != " ":
+            return None
+        end -= 1
+    start = None
+    position = end
+    for _ in range(max_words):
+        space = text.rfind(" ", max(0, position - 40), position)
+        word = text[space + 1 : position]
+        if not word or not (word[0].isupper() or word in _CONNECTORS) or any(c in word for c in ",;:()\"\n.!?"):
+            break
+        start = space + 1
+        if space < 0 or text[space - 1 : space] in ("", "\n"):
+            break
+        position = space
+    if start is not None and text[start] in _CONNECTORS_FIRST:
+        return None
+    return start
+
+
+_CONNECTORS_FIRST = frozenset("&")
+
+
+def _clean(name: str) -> str | None:
+    name = _NAME_HEAD.sub("", name.strip(" .,'’"))
+    name = _CORP_TAIL.sub("", name).strip(" .,")
+    words = name.split()
+    while words and words[0] in _STOP_NAMES:
+        words.pop(0)
+    if not words or len(words) > 6:
+        return None
+    name = " ".join(words)
+    if name in _STOP_NAMES or len(name) < 3 or _INDUSTRY_ONLY.fullmatch(name):
+        return None
+    return name
+
+
+def _overlaps_known(start: int, end: int, taken: list[tuple[int, int, str]]) -> bool:
+    for s, e, kind in taken:
+        if s < end and start < e and kind in ("producer", "source", "country", "country_adj"):
+            return True
+    return False
+
+
+def _occurrences(text: str, surface: str, name: str) -> list[ProducerMention]:
+    """Whole-word occurrences of ``surface`` (str.find: a literal needs no regex)."""
+    found = []
+    at = text.find(surface)
+    while at >= 0:
+        end = at + len(surface)
+        if (at == 0 or not _word_edge(text[at - 1])) and (end == len(text) or not _word_edge(text[end])):
+            found.append(ProducerMention(at, end, name, False))
+        at = text.find(surface, end)
+    return found
+
+
+def _word_edge(char: str) -> bool:
+    return char.isalnum() or char in "-_"

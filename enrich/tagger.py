@@ -1,0 +1,206 @@
+"""The enrichment tagger: a pure function from article text to :class:`~newsflow.models.Tags`.
+
+``tag(text, published, title)`` finds the producers, countries and
+commodities an article names and the events it reports. It is the one entry
+point the worker and the evaluator call; everything it needs (the catalogue,
+the action lexicon) is loaded once per process and nothing touches the
+network or disk after that.
+
+Event offsets: ``Event.start``/``Event.end`` locate the event's sentence in
+``text`` (``text[start:end] == event.sentence``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime
+
+from enrich.article import Article, Mention
+from enrich.events import build_events, commodity_price_events, find_triggers
+from enrich.phrases import Hits, Match
+from enrich.producers import ProducerMention, catalogue_mentions, uncatalogued_mentions
+from enrich.sentences import split_sentences
+from enrich.taxonomy import Taxonomy, load_taxonomy
+from newsflow.models import Event, Producer, Tags
+
+TAGGER_VERSION = "rules-1.0"
+# Cue words the event grammar looks up by position (enrich.cues, enrich.actors).
+_CUE_ROLES = frozenset({"negation", "possible", "planned", "break", "move", "anaphor"})
+
+
+def tag(
+    text: str,
+    published: date | datetime | None = None,
+    title: str | None = None,
+    *,
+    taxonomy: Taxonomy | None = None,
+) -> Tags:
+    """Tag one article. ``published`` anchors relative dates ("in September", "last year")."""
+    taxonomy = taxonomy or load_taxonomy()
+    text = text or ""
+    published_day = published.date() if isinstance(published, datetime) else published
+    hits = taxonomy.matcher.find(text)
+    matches, trigger_words = hits.entities, hits.triggers
+    title_hits = taxonomy.matcher.find(title) if title else None
+    title_matches = title_hits.entities if title_hits else []
+    sentences = split_sentences(text)
+    sentence_starts = [start for start, _ in sentences]
+
+    producer_mentions = _producer_mentions(text, matches, hits.cues, sentence_starts, taxonomy)
+    title_producers = _producer_mentions(title, title_matches, title_hits.cues, [0], taxonomy) if title_hits else []
+    commodities = _commodities(matches + title_matches, producer_mentions + title_producers, taxonomy)
+    article = _article(text, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
+    return Tags(
+        producers=_producers(producer_mentions, title_producers, taxonomy),
+        countries=_countries(matches + title_matches),
+        commodities=list(commodities),
+        events=_events(article, trigger_words, taxonomy),
+    )
+
+
+def _article(text: str, published: date | None, sentences: list, hits: Hits, producers: list[ProducerMention], commodities: Counter, taxonomy: Taxonomy) -> Article:
+    """Everything the event grammar reads, indexed for binary search."""
+    return Article(
+        text=text,
+        published=published,
+        sentences=sentences,
+        mentions=_mentions(text, hits.entities, producers, commodities),
+        producer_commodities=taxonomy.producer_commodities,
+        producer_countries=taxonomy.producer_countries,
+        commodity_heads=taxonomy.commodity_heads,
+        main_commodity=commodities.most_common(1)[0][0] if commodities else None,
+        commodities=set(commodities),
+        time_anchors=sorted(cue[0] for cue in hits.cues if cue[2] == "time"),
+        cues=sorted((cue[0], cue[2]) for cue in hits.cues if cue[2] in _CUE_ROLES),
+    )
+
+
+def _producer_mentions(text: str, matches: list[Match], cues: list, sentence_starts: list[int], taxonomy: Taxonomy) -> list[ProducerMention]:
+    found = catalogue_mentions(text, matches, sentence_starts, taxonomy.ambiguous)
+    found += uncatalogued_mentions(text, matches, cues)
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+def _commodities(matches: list[Match], producers: list[ProducerMention], taxonomy: Taxonomy) -> Counter:
+    """Commodity counts; weak synonyms ("rough", "stones") count only when the
+    commodity is already there strongly or through a producer of it."""
+    strong = Counter(m.phrase.target for m in matches if m.phrase.kind == "commodity")
+    produced = set()
+    for mention in producers:
+        entry = taxonomy.producers.get(mention.name)
+        if entry:
+            produced.update(entry.commodities)
+    for match in matches:
+        if match.phrase.kind == "commodity_weak" and (match.phrase.target in strong or match.phrase.target in produced):
+            strong[match.phrase.target] += 1
+    return strong
+
+
+# "OPEC and its allies" is OPEC+, the group that acts (cuts, quotas).
+_GROUP_WITH_ALLIES = {"OPEC": "OPEC+"}
+_ALLIES = re.compile(r"\s+and\s+(?:its\s+|their\s+)?(?:allies|partners)\b")
+
+
+def _mentions(text: str, matches: list[Match], producers: list[ProducerMention], commodities: Counter) -> list[Mention]:
+    out = []
+    for m in producers:
+        name = _GROUP_WITH_ALLIES.get(m.name) if m.name in _GROUP_WITH_ALLIES and _ALLIES.match(text, m.end) else None
+        out.append(Mention(m.start, m.end, "producer", name or m.name))
+    for match in matches:
+        kind = match.phrase.kind
+        if kind in ("country", "country_adj"):
+            out.append(Mention(match.start, match.end, kind, match.phrase.target))
+        elif kind in ("commodity", "commodity_weak") and match.phrase.target in commodities:
+            out.append(Mention(match.start, match.end, "commodity", match.phrase.target))
+    return out
+
+
+def _events(article: Article, trigger_words: list[tuple[int, int, str]], taxonomy: Taxonomy) -> list[Event]:
+    """Run the grammar only on sentences that contain a trigger word."""
+    by_sentence: dict[int, list] = {}
+    for word in trigger_words:
+        by_sentence.setdefault(article.sentence_index(word[0]), []).append(word)
+    price_moves: dict[int, list] = {}
+    for trigger, actor in commodity_price_events(article):
+        price_moves.setdefault(article.sentence_index(trigger.start), []).append((trigger, actor))
+    events: list[Event] = []
+    for index in sorted(set(by_sentence) | set(price_moves)):
+        sentence = article.sentences[index]
+        triggers = find_triggers(article.text, by_sentence.get(index, []), sentence, taxonomy.lexicon.by_word, article)
+        preset = {}
+        for trigger, actor in price_moves.get(index, []):
+            if not any(t.start < trigger.end and trigger.start < t.end for t in triggers):
+                triggers.append(trigger)
+                preset[(trigger.start, trigger.end)] = [actor]
+        triggers.sort(key=lambda t: t.start)
+        events.extend(build_events(article, sentence, triggers, preset))
+    return dedupe_events(events)
+
+
+def dedupe_events(events: list[Event]) -> list[Event]:
+    """One event per fact: the lead and the body often repeat the same news.
+
+    Two events are the same fact when actor, action, negation and modality
+    agree and their objects and times do not contradict each other; the
+    merged event keeps the first mention and fills in what it lacked.
+    """
+    kept: list[Event] = []
+    by_key: dict[tuple, list[int]] = {}
+    for event in events:
+        slots = by_key.setdefault((event.actor, event.action, event.negated, event.modality), [])
+        for index in slots:
+            if _same_fact(kept[index], event):
+                kept[index] = _merge(kept[index], event)
+                break
+        else:
+            slots.append(len(kept))
+            kept.append(event)
+    return kept
+
+
+def _same_fact(a: Event, b: Event) -> bool:
+    if (a.actor, a.action, a.negated, a.modality) != (b.actor, b.action, b.negated, b.modality):
+        return False
+    if a.object and b.object and a.object != b.object:
+        return False
+    if a.when and b.when and (a.when.end < b.when.start or b.when.end < a.when.start):
+        return False
+    return True
+
+
+def _merge(a: Event, b: Event) -> Event:
+    fill = {}
+    for name in ("object", "when", "amount", "change_pct"):
+        if getattr(a, name) is None and getattr(b, name) is not None:
+            fill[name] = getattr(b, name)
+    fill["confidence"] = max(a.confidence, b.confidence)
+    return a.model_copy(update=fill)
+
+
+def _producers(mentions: list[ProducerMention], title_mentions: list[ProducerMention], taxonomy: Taxonomy) -> list[Producer]:
+    counts = Counter(m.name for m in mentions + title_mentions)
+    catalogued = {m.name: m.in_catalogue for m in mentions + title_mentions}
+    order = list(dict.fromkeys(m.name for m in title_mentions + mentions))
+    out = []
+    for name in order:
+        entry = taxonomy.producers.get(name) if catalogued[name] else None
+        out.append(
+            Producer(
+                name=name,
+                kind=entry.kind if entry else "company",
+                in_catalogue=entry is not None,
+                country=entry.country if entry else None,
+                commodities=list(entry.commodities) if entry else [],
+                mentions=counts[name],
+            )
+        )
+    return out
+
+
+def _countries(matches: list[Match]) -> list[str]:
+    return list(dict.fromkeys(m.phrase.target for m in matches if m.phrase.kind in ("country", "country_adj")))
+
+
+__all__ = ["TAGGER_VERSION", "tag"]

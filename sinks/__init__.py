@@ -1,0 +1,1 @@
+"""Sinks: the Postgres sink (schema, upserts, offset bookkeeping)."""

@@ -1,0 +1,79 @@
+"""sinks.postgres against a real Postgres: idempotent upserts and offset bookkeeping."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import timedelta
+
+import psycopg
+import pytest
+from kafka import TopicPartition
+
+from sinks.poison import is_poison
+from sinks.postgres import connect, load_offsets, store_offsets, upsert_articles, write_rows
+from sinks.rows import article_rows
+from sinks.schema import migrate
+from tests.integration.sink_helpers import counts, enriched_article
+
+pytestmark = pytest.mark.integration
+
+TP0, TP1 = TopicPartition("news.articles.enriched", 0), TopicPartition("news.articles.enriched", 1)
+
+
+@pytest.fixture
+def conn(database_url: str) -> Iterator[psycopg.Connection]:
+    with connect(database_url) as connection:
+        migrate(connection)
+        yield connection
+
+
+def test_upsert_reports_only_new_or_changed_articles(conn: psycopg.Connection) -> None:
+    articles = [enriched_article(i) for i in range(3)]
+    first = upsert_articles(conn, articles, {TP0: 3}, "g")
+    again = upsert_articles(conn, articles, {TP0: 3}, "g")
+    changed = upsert_articles(conn, [enriched_article(1, title="new title")], {TP0: 4}, "g")
+
+    assert sorted(first) == sorted(a.article.id for a in articles)
+    assert again == []
+    assert changed == [articles[1].article.id]
+
+
+def test_an_older_version_never_overwrites_a_newer_one(conn: psycopg.Connection) -> None:
+    new = enriched_article(1, title="newer")
+    older_article = new.article.model_copy(update={"title": "older"})
+    old = new.model_copy(update={"enriched_at": new.enriched_at - timedelta(hours=1), "article": older_article})
+    upsert_articles(conn, [new], {TP0: 2}, "g")
+    assert upsert_articles(conn, [old], {TP0: 1}, "g") == []
+    assert conn.execute("SELECT title FROM articles").fetchone() == ("newer",)
+
+
+def test_offsets_never_move_backwards(conn: psycopg.Connection) -> None:
+    upsert_articles(conn, [], {TP0: 10, TP1: 4}, "g")
+    upsert_articles(conn, [], {TP0: 7, TP1: 9}, "g")
+    upsert_articles(conn, [], {TP0: 12}, "other")
+
+    assert load_offsets(conn, "g", TP0.topic) == {0: 10, 1: 9}
+    assert load_offsets(conn, "other", TP0.topic) == {0: 12}
+    assert load_offsets(conn, "g", "another.topic") == {}
+
+
+def test_rows_and_offsets_commit_together_or_not_at_all(conn: psycopg.Connection, database_url: str) -> None:
+    rows = article_rows(enriched_article(2))
+    poison = dataclasses.replace(rows, producers=rows.producers * 2)  # the same producer twice: a PK violation
+    with pytest.raises(psycopg.IntegrityError) as caught, conn.transaction():
+        write_rows(conn, [article_rows(enriched_article(1)), poison])
+        store_offsets(conn, "g", {TP0: 2})
+    assert is_poison(caught.value)
+    assert counts(database_url)["articles"] == 0
+    assert load_offsets(conn, "g", TP0.topic) == {}
+
+
+def test_uncleaned_text_fails_as_poison_and_leaves_the_connection_usable(conn: psycopg.Connection) -> None:
+    rows = article_rows(enriched_article(1))
+    for bad in ("a\x00b", "lone \ud800"):
+        dirty = dataclasses.replace(rows, article=(*rows.article[:7], bad, *rows.article[8:]))
+        with pytest.raises(Exception) as caught, conn.transaction():
+            write_rows(conn, [dirty])
+        assert is_poison(caught.value), caught.value
+    assert write_rows(conn, [rows]) == [rows.id]
