@@ -66,6 +66,10 @@ class FetchConfig(BaseModel):
     # Loopback and private addresses are refused unless this is set: the demo
     # and tests serve feeds on 127.0.0.1.
     allow_private_addresses: bool = False
+    # A failing feed is retried after a capped, jittered exponential backoff
+    # starting at retry_base_s (never abandoned); a sane Retry-After is honoured.
+    retry_base_s: float = Field(default=60.0, gt=0)
+    retry_cap_s: float = Field(default=6 * 3600.0, gt=0)
 
 
 class Settings(BaseSettings):

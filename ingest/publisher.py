@@ -1,0 +1,158 @@
+"""Building RawArticles and publishing them to ``news.articles.raw``.
+
+The record key is the article id, so every version of an article lands on the
+same partition and the sink's upsert by id makes duplicates harmless. Raw HTML
+never goes on the topic: only extracted (or feed) text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from kafka import KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+
+from ingest.extract import ExtractedPage
+from ingest.feeds import FeedEntry
+from ingest.identity import canonical_url
+from ingest.state import Acknowledged
+from newsflow.errors import TransientError
+from newsflow.models import RawArticle, article_id, encode
+
+log = logging.getLogger(__name__)
+
+# Headroom under the broker's message limit for the JSON around the text.
+_ENVELOPE_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FeedRef:
+    url: str
+    name: str | None
+
+
+def article_identity(feed_url: str, entry: FeedEntry) -> tuple[str, str]:
+    """(canonical URL, article id) of an entry's article.
+
+    An entry without a usable link still becomes an article, identified by its
+    feed and entry id (a fragment, which real canonical URLs never carry).
+    """
+    if entry.link:
+        try:
+            canonical = canonical_url(entry.link)
+            return canonical, article_id(canonical)
+        except ValueError:
+            pass
+    canonical = f"{canonical_url(feed_url)}#entry={entry.entry_id}"
+    return canonical, article_id(canonical)
+
+
+def build_article(
+    feed: FeedRef,
+    entry: FeedEntry,
+    page: ExtractedPage | None,
+    error: str | None,
+    fetched_at: datetime,
+    max_message_bytes: int,
+) -> RawArticle:
+    """The article from the page when it was extracted, else from the feed entry (``feed_only``)."""
+    canonical, identity = article_identity(feed.url, entry)
+    common = {
+        "id": identity,
+        "url": entry.link or feed.url,
+        "canonical_url": canonical,
+        "feed_url": feed.url,
+        "feed_name": feed.name,
+        "entry_id": entry.entry_id,
+        "summary": entry.summary,
+        "fetched_at": fetched_at,
+    }
+    if page is not None and page.ok:
+        article = RawArticle(
+            **common,
+            title=page.title or entry.title,
+            text=page.text,
+            authors=page.authors or entry.authors,
+            # The feed's timestamp has a time of day; the page's is often a bare date.
+            published_at=entry.published_at or page.published_at,
+            site_name=page.site_name,
+            language=page.language,
+        )
+    else:
+        article = RawArticle(
+            **common,
+            title=entry.title,
+            text=entry.summary or "",
+            authors=entry.authors,
+            published_at=entry.published_at,
+            extraction="feed_only",
+            extraction_error=(error or "page not extracted")[:500],
+        )
+    return _within_limit(article, max_message_bytes)
+
+
+def _within_limit(article: RawArticle, max_message_bytes: int) -> RawArticle:
+    """Shorten the text so the record fits the broker's limit (a 2 MB article must not stall a feed)."""
+    budget = max_message_bytes - _ENVELOPE_BYTES
+    size = len(encode(article))
+    if size <= budget:
+        return article
+    text = article.text.encode("utf-8")
+    room = max(0, budget - (size - len(text)))
+    while True:
+        shorter = article.model_copy(update={"text": text[:room].decode("utf-8", "ignore")})
+        # JSON escaping can make the text longer on the wire than in UTF-8.
+        if room == 0 or len(encode(shorter)) <= budget:
+            break
+        room = room * 3 // 4
+    log.warning(
+        "article %s text cut from %d to %d chars to fit the topic", article.id, len(article.text), len(shorter.text)
+    )
+    return shorter
+
+
+class Publisher:
+    """Sends articles and reports each one's acknowledged position.
+
+    ``targets`` holds, per partition, the highest acknowledged offset + 1 of this
+    run, taken from the producer's acknowledgements (never from
+    ``end_offsets()``, which Tansu can under-report; see design.md).
+    """
+
+    def __init__(self, producer: KafkaProducer, topic: str) -> None:
+        self._producer = producer
+        self._topic = topic
+        self.targets: dict[TopicPartition, int] = {}
+
+    async def publish(self, article: RawArticle) -> Acknowledged:
+        """Send and wait for the broker's acknowledgement (acks=all, idempotent producer)."""
+        loop = asyncio.get_running_loop()
+        acked: asyncio.Future = loop.create_future()
+        try:
+            future = self._producer.send(self._topic, key=article.id.encode("utf-8"), value=encode(article))
+        except KafkaError as exc:
+            raise TransientError(f"publish failed: {type(exc).__name__}: {exc}") from exc
+        future.add_callback(lambda metadata: loop.call_soon_threadsafe(_settle, acked, metadata, None))
+        future.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, acked, None, exc))
+        try:
+            metadata = await acked
+        except KafkaError as exc:
+            raise TransientError(f"publish not acknowledged: {type(exc).__name__}: {exc}") from exc
+        partition = TopicPartition(metadata.topic, metadata.partition)
+        self.targets[partition] = max(self.targets.get(partition, 0), metadata.offset + 1)
+        return Acknowledged(metadata.topic, metadata.partition, metadata.offset)
+
+    def flush(self, timeout_s: float | None = None) -> None:
+        self._producer.flush(timeout=timeout_s)
+
+
+def _settle(future: asyncio.Future, result: object, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -1,0 +1,245 @@
+"""Per-feed state and seen entries, in Postgres.
+
+Like miniflux, the schedule lives in the database: each feed row carries its
+validators (ETag, Last-Modified), when it is next due and how many times in a
+row it failed. ``ingest_entries`` remembers every entry whose article was
+acknowledged by Kafka, so a restart neither re-publishes old entries nor drops
+new ones. All SQL is parameterised; nothing is built with string formatting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row
+
+from newsflow.settings import FeedConfig
+
+SCHEMA_VERSION = 1
+# pg_advisory_xact_lock key: two ingest processes starting at once migrate one at a time.
+_MIGRATION_LOCK = 0x6E66_696E  # "nfin"
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """
+        CREATE TABLE IF NOT EXISTS ingest_feeds (
+            url                text PRIMARY KEY,
+            name               text,
+            interval_s         double precision NOT NULL,
+            active             boolean NOT NULL DEFAULT true,
+            etag               text,
+            last_modified      text,
+            next_check_at      timestamptz NOT NULL DEFAULT now(),
+            consecutive_errors integer NOT NULL DEFAULT 0,
+            last_error         text,
+            last_error_at      timestamptz,
+            last_polled_at     timestamptz,
+            last_success_at    timestamptz,
+            created_at         timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS ingest_entries (
+            feed_url     text NOT NULL REFERENCES ingest_feeds (url) ON DELETE CASCADE,
+            entry_id     text NOT NULL,
+            article_id   text NOT NULL,
+            topic        text NOT NULL,
+            "partition"  integer NOT NULL,
+            "offset"     bigint NOT NULL,
+            seen_at      timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (feed_url, entry_id)
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS ingest_entries_article_id ON ingest_entries (article_id)",
+        "CREATE INDEX IF NOT EXISTS ingest_feeds_due ON ingest_feeds (next_check_at) WHERE active",
+    ),
+}
+
+_FEED_COLUMNS = sql.SQL(", ").join(
+    sql.Identifier(name)
+    for name in (
+        "url", "name", "interval_s", "etag", "last_modified", "next_check_at", "consecutive_errors", "last_error"
+    )
+)
+
+
+def _select_feeds(where: str) -> sql.Composed:
+    """``SELECT <FeedState columns> FROM ingest_feeds <where>`` (``where`` is a constant)."""
+    return sql.SQL("SELECT {} FROM ingest_feeds ").format(_FEED_COLUMNS) + sql.SQL(where)
+
+
+async def _connect(dsn: str) -> psycopg.AsyncConnection:
+    return await psycopg.AsyncConnection.connect(dsn, autocommit=True, connect_timeout=10)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    url: str
+    name: str | None
+    interval_s: float
+    etag: str | None
+    last_modified: str | None
+    next_check_at: datetime
+    consecutive_errors: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """Where Kafka stored a published article."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class SeenEntry:
+    feed_url: str
+    entry_id: str
+    article_id: str
+    ack: Acknowledged
+
+
+class FeedStore:
+    """The ingest tables, over one autocommit connection (psycopg serialises its use)."""
+
+    def __init__(self, conn: psycopg.AsyncConnection, dsn: str) -> None:
+        self._conn = conn
+        self._dsn = dsn
+
+    @classmethod
+    async def connect(cls, dsn: str) -> FeedStore:
+        return cls(await _connect(dsn), dsn)
+
+    async def reconnect(self) -> None:
+        """Replace a broken connection (Postgres restarted, network blip)."""
+        with contextlib.suppress(psycopg.Error):
+            await self._conn.close()
+        self._conn = await _connect(self._dsn)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def migrate(self) -> None:
+        """Create or upgrade the ingest tables; a version row per applied migration."""
+        async with self._conn.transaction():
+            await self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            await self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS ingest_schema_migrations ("
+                " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            )
+            cursor = await self._conn.execute("SELECT coalesce(max(version), 0) FROM ingest_schema_migrations")
+            current = (await cursor.fetchone())[0]
+            for version in sorted(v for v in _MIGRATIONS if v > current):
+                for statement in _MIGRATIONS[version]:
+                    await self._conn.execute(statement)
+                await self._conn.execute("INSERT INTO ingest_schema_migrations (version) VALUES (%s)", (version,))
+
+    async def sync_feeds(self, feeds: Sequence[FeedConfig]) -> None:
+        """Make the configured feeds the active ones; state of known feeds is kept."""
+        async with self._conn.transaction():
+            async with self._conn.cursor() as cursor:
+                await cursor.executemany(
+                    "INSERT INTO ingest_feeds (url, name, interval_s) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name,"
+                    " interval_s = EXCLUDED.interval_s, active = true",
+                    [(f.url, f.name, f.interval_s) for f in feeds],
+                )
+            await self._conn.execute(
+                "UPDATE ingest_feeds SET active = false WHERE NOT (url = ANY(%s))", ([f.url for f in feeds],)
+            )
+
+    async def due_feeds(self, now: datetime, limit: int, busy: Iterable[str] = ()) -> list[FeedState]:
+        """Active feeds whose next check is due, oldest first, skipping those being polled."""
+        return await self._feeds(
+            _select_feeds(
+                "WHERE active AND next_check_at <= %s AND NOT (url = ANY(%s)) ORDER BY next_check_at LIMIT %s"
+            ),
+            (now, list(busy), limit),
+        )
+
+    async def active_feeds(self) -> list[FeedState]:
+        return await self._feeds(_select_feeds("WHERE active ORDER BY url"), ())
+
+    async def feed(self, url: str) -> FeedState | None:
+        rows = await self._feeds(_select_feeds("WHERE url = %s"), (url,))
+        return rows[0] if rows else None
+
+    async def next_due_at(self, busy: Iterable[str] = ()) -> datetime | None:
+        cursor = await self._conn.execute(
+            "SELECT min(next_check_at) FROM ingest_feeds WHERE active AND NOT (url = ANY(%s))", (list(busy),)
+        )
+        return (await cursor.fetchone())[0]
+
+    async def unseen(self, feed_url: str, entry_ids: Sequence[str]) -> set[str]:
+        """The ids among ``entry_ids`` not yet published for this feed."""
+        cursor = await self._conn.execute(
+            "SELECT entry_id FROM ingest_entries WHERE feed_url = %s AND entry_id = ANY(%s)",
+            (feed_url, list(entry_ids)),
+        )
+        seen = {row[0] for row in await cursor.fetchall()}
+        return set(entry_ids) - seen
+
+    async def published(self, article_ids: Sequence[str]) -> dict[str, Acknowledged]:
+        """Where each of ``article_ids`` was already published (from any feed)."""
+        cursor = await self._conn.execute(
+            'SELECT DISTINCT ON (article_id) article_id, topic, "partition", "offset"'
+            " FROM ingest_entries WHERE article_id = ANY(%s) ORDER BY article_id, seen_at",
+            (list(article_ids),),
+        )
+        return {row[0]: Acknowledged(row[1], row[2], row[3]) for row in await cursor.fetchall()}
+
+    async def mark_seen(self, entries: Sequence[SeenEntry]) -> None:
+        """Remember entries; call only once Kafka acknowledged their articles.
+
+        One statement whatever the batch size (arrays unnested server-side):
+        one round trip, and atomic without an explicit transaction.
+        """
+        await self._conn.execute(
+            'INSERT INTO ingest_entries (feed_url, entry_id, article_id, topic, "partition", "offset")'
+            " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::bigint[])"
+            " ON CONFLICT (feed_url, entry_id) DO NOTHING",
+            (
+                [e.feed_url for e in entries],
+                [e.entry_id for e in entries],
+                [e.article_id for e in entries],
+                [e.ack.topic for e in entries],
+                [e.ack.partition for e in entries],
+                [e.ack.offset for e in entries],
+            ),
+        )
+
+    async def record_success(
+        self, url: str, polled_at: datetime, next_check_at: datetime, etag: str | None, last_modified: str | None
+    ) -> None:
+        """A poll whose entries are all published: store the new validators, clear errors.
+
+        On a 304 the server may send fresh validators (RFC 9111 §4.3.4); absent
+        ones keep the stored values.
+        """
+        await self._conn.execute(
+            "UPDATE ingest_feeds SET etag = coalesce(%s, etag), last_modified = coalesce(%s, last_modified),"
+            " last_polled_at = %s, last_success_at = %s, next_check_at = %s,"
+            " consecutive_errors = 0, last_error = NULL WHERE url = %s",
+            (etag, last_modified, polled_at, polled_at, next_check_at, url),
+        )
+
+    async def record_error(
+        self, url: str, polled_at: datetime, next_check_at: datetime, errors: int, message: str
+    ) -> None:
+        await self._conn.execute(
+            "UPDATE ingest_feeds SET consecutive_errors = %s, last_error = %s, last_error_at = %s,"
+            " last_polled_at = %s, next_check_at = %s WHERE url = %s",
+            (errors, message[:1000], polled_at, polled_at, next_check_at, url),
+        )
+
+    async def _feeds(self, query: sql.Composable, params: tuple) -> list[FeedState]:
+        async with self._conn.cursor(row_factory=class_row(FeedState)) as cursor:
+            await cursor.execute(query, params)
+            return await cursor.fetchall()

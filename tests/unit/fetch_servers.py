@@ -1,0 +1,103 @@
+"""Loopback HTTP servers for fetcher tests, down to the raw socket (for trickles and lies)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+Respond = Callable[[socket.socket, bytes], None]
+
+
+@dataclass
+class RawServer:
+    """Accepts connections on ``host``; ``respond(conn, request_head)`` writes whatever it likes."""
+
+    respond: Respond
+    host: str = "127.0.0.1"
+    connections: int = 0
+    requests: list[bytes] = field(default_factory=list)
+    bytes_sent: int = 0
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def read_head(conn: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+@contextmanager
+def raw_server(respond: Respond, host: str = "127.0.0.1") -> Iterator[RawServer]:
+    server = RawServer(respond, host)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    sock.listen(16)
+    sock.settimeout(0.2)
+    server.port = sock.getsockname()[1]
+    stop = threading.Event()
+
+    def handle(conn: socket.socket) -> None:
+        with conn:
+            try:
+                while True:
+                    head = read_head(conn)
+                    if not head:
+                        return
+                    server.requests.append(head)
+                    server.respond(conn, head)
+            except OSError:
+                pass  # the client hung up on us: that is what most of these tests want
+
+    def accept_loop() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            server.connections += 1
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join(2)
+        sock.close()
+
+
+def send(conn: socket.socket, server: RawServer, data: bytes) -> None:
+    conn.sendall(data)
+    server.bytes_sent += len(data)
+
+
+def response(status: str, headers: dict[str, str], body: bytes = b"", close: bool = False) -> bytes:
+    lines = [f"HTTP/1.1 {status}"] + [f"{k}: {v}" for k, v in headers.items()]
+    if close:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def path_of(head: bytes) -> str:
+    return head.split(b" ", 2)[1].decode("latin-1")
+
+
+def header_of(head: bytes, name: str) -> str | None:
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == name.lower().encode():
+            return value.strip().decode("latin-1")
+    return None
