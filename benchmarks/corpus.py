@@ -105,7 +105,8 @@ def _article(rng: random.Random) -> tuple[str, list[str]]:
     target_words = rng.randint(650, 950)
     words = 0
     while words < target_words:
-        sentences = [_action_sentence(rng) if rng.random() < 0.35 else rng.choice(FILLER)
+        # About one sentence in seven reports an action, as in the seed article.
+        sentences = [_action_sentence(rng) if rng.random() < 0.15 else rng.choice(FILLER)
                      for _ in range(rng.randint(2, 5))]
         paragraph = " ".join(sentences)
         paragraphs.append(paragraph)

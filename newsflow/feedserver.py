@@ -31,6 +31,9 @@ _TYPES = {
 class _Handler(BaseHTTPRequestHandler):
     server: _FolderServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle on, the second
+    # waits for the client's delayed ACK (tens of ms per response).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         body = self.server.read(urlsplit(self.path).path)
@@ -62,8 +65,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _FolderServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, root: Path) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, root: Path, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.root = root.resolve()
         self.base_url = f"http://127.0.0.1:{self.server_address[1]}"
 
@@ -89,3 +92,20 @@ def serve_folder(root: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m newsflow.feedserver DIR [--port N]``: serve a folder until killed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="serve a folder of feeds and pages on loopback")
+    parser.add_argument("root", type=Path)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    server = _FolderServer(args.root, args.port)
+    print(server.base_url, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

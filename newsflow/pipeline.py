@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 from pydantic import SecretStr
@@ -21,6 +22,9 @@ from newsflow.embedded import kafka_service, postgres_service
 from newsflow.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
 from newsflow.settings import FeedConfig, Settings
+
+if TYPE_CHECKING:
+    from ingest.service import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +37,15 @@ def run_pipeline(settings: Settings, stopper: Stopper, *, once: bool) -> int:
         if once:
             from newsflow.summary import format_summary, load_summary
 
-            article_ids = run_once(settings, stopper)
-            print(format_summary(load_summary(settings.database_dsn(), article_ids)))
+            ingested = run_once(settings, stopper)
+            articles = load_summary(settings.database_dsn(), list(ingested.article_ids))
+            print(format_summary(articles, ingested))
             return 0
         return run_services(settings, stopper)
 
 
-def run_once(settings: Settings, stopper: Stopper) -> list[str]:
-    """Poll every feed once and carry each new article through; return their ids.
+def run_once(settings: Settings, stopper: Stopper) -> IngestReport:
+    """Poll every feed once and carry each new article through; return what ingest did.
 
     Each stage runs until it has read past the offsets its upstream stage had
     acknowledged, so nothing is left behind on a topic when this returns.
@@ -52,7 +57,7 @@ def run_once(settings: Settings, stopper: Stopper) -> list[str]:
     ingested = run_ingest(settings, stopper, once=True)
     enriched = run_enrich(settings, stopper, targets=ingested.targets)
     run_sink(settings, stopper, targets=enriched.targets)
-    return list(ingested.article_ids)
+    return ingested
 
 
 def run_services(settings: Settings, stopper: Stopper) -> int:

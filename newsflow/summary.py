@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
@@ -53,11 +54,17 @@ def load_summary(dsn: str, article_ids: list[str]) -> list[ArticleSummary]:
     return list(articles.values())
 
 
-def format_summary(articles: list[ArticleSummary]) -> str:
-    if not articles:
-        return "no new articles (every feed entry had been seen before)"
+def format_summary(articles: list[ArticleSummary], ingested: Any) -> str:
+    """The articles as blocks, then one line of what ingest saw (an ``IngestReport``)."""
     blocks = [_format_article(article) for article in articles]
-    return "\n\n".join(blocks) + f"\n\n{len(articles)} article(s) written to Postgres"
+    footer = (
+        f"{ingested.feeds_polled} feed(s) polled ({ingested.feeds_not_modified} not modified, "
+        f"{ingested.feed_errors} failed); {ingested.entries_new} new entr(ies); "
+        f"{len(articles)} article(s) written to Postgres"
+    )
+    if not articles and not ingested.feed_errors:
+        footer += " (every entry had been seen before)"
+    return "\n\n".join([*blocks, footer])
 
 
 def _format_article(article: ArticleSummary) -> str:

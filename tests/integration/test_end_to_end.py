@@ -52,7 +52,9 @@ def _count(dsn: str, table: str) -> int:
 def test_seed_article_reaches_postgres_and_enriched_topic(make_settings):
     with serve_folder(SEEDS_DIR) as base_url:
         settings = make_settings(feeds=_seed_feeds(base_url))
-        ids = run_once(settings, Stopper())
+        ingested = run_once(settings, Stopper())
+        ids = ingested.article_ids
+        assert ingested.feed_errors == 0
         seed_id = article_id(base_url + SEED_PAGE)
 
         assert seed_id in ids
@@ -73,7 +75,7 @@ def test_seed_article_reaches_postgres_and_enriched_topic(make_settings):
 
         # A second pass finds nothing new and writes nothing twice.
         counts = {t: _count(dsn, t) for t in ("articles", "article_events", "article_producers")}
-        assert run_once(settings, Stopper()) == []
+        assert run_once(settings, Stopper()).article_ids == []
         assert counts == {t: _count(dsn, t) for t in counts}
 
 
@@ -105,6 +107,7 @@ def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "0 failed" in done.stdout, done.stdout + done.stderr[-3000:]
     assert "embedded Tansu broker" in done.stdout
     assert "embedded Postgres" in done.stdout
     assert "Alrosa" in done.stdout and "sales_halt" in done.stdout and "import_ban" in done.stdout
