@@ -28,6 +28,9 @@ _ACTOR_KINDS = {
     "output_cut": ("producer", "country"),
     "output_increase": ("producer", "country"),
     "supply_restriction": ("producer", "country"),
+    # Producing states sell through their boards and halt forward sales themselves.
+    "sales_halt": ("producer", "country"),
+    "sales_resume": ("producer", "country"),
     "price_cut": ("producer", "country"),
     "price_increase": ("producer", "country"),
 }
@@ -47,15 +50,19 @@ _PREPOSITION = re.compile(
     r"|toward|towards|via|per|under|through|versus|vs\.?|including|inside|outside|near|around|behind|after|before)\s+"
     r"(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?(?:[a-z][\w'’-]*\s+){0,2}$"
 )
+_PREPOSITION_WORDS = frozenset(
+    "of in on from to for with into against by at over like unlike than about between among amid across within toward towards "
+    "via per under through versus vs vs. including inside outside near around behind after before".split()
+)
 # "a similar increase by Aurubis, Europe's largest smelter, which lifted ...":
 # the head of a relative clause is its subject, prepositional or not.
 _RELATIVE_HEAD = re.compile(r",?\s+(?:[^,]{1,60},\s+)?(?:which|who)\s", re.I)
-_LIST_GAP = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with|plus|,\s*as\s+well\s+as)\s*(?:both\s+)?$", re.I)
+_LIST_GAP = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with|plus|,\s*as\s+well\s+as)\s*(?:both\s+|the\s+)?$", re.I)
 _OWNER_GAP = re.compile(r"^(?:['’]s?)?\s+(?:[\w$.,%-]+\s+){0,3}$")
 _BY_AGENT = re.compile(r"\s+(?:[\w'’.%$-]+\s+){0,4}?by\s+(?:the\s+)?$|\s+by\s+(?:the\s+)?$")
 _PASSIVE = re.compile(r"\b(?:were|was|been|be|being)\b", re.I)
 _GOVERNMENT = re.compile(
-    r"[\s-]*(?:[a-z][\w-]*\s+)?(?:government|authorities|officials|regulators?|ministry|ministers?|administration|customs|lawmakers|parliament|cabinet|state|president|treasury|commerce\s+department)\b",
+    r"[\s-]*(?:[a-z][\w-]*\s+)?(?:government|authorities|officials|regulators?|ministry|ministers?|administration|customs|lawmakers|parliament|cabinet|state|president|treasury|commerce\s+department)(?![\w-])",
     re.I,
 )
 _ANAPHOR = re.compile(
@@ -104,15 +111,14 @@ def _by_agent(article: Article, sentence: tuple[int, int], trigger: Trigger, kin
     """"sales were halted by Alrosa", "the acquisition of Foo by Bar"."""
     text = article.text
     window_end = min(sentence[1], trigger.end + 60)
-    passive = bool(_PASSIVE.search(text, trigger.start, trigger.end))
     for mention in article.mentions_between(trigger.end, window_end):
         if mention.kind not in kinds:
             continue
         gap = text[trigger.end : mention.start]
         if "," in gap or ";" in gap:
             return None
-        match = _BY_AGENT.search(gap)
-        if match and (passive or len(gap.split()) <= 4):
+        # (Cheap tests first: most gaps hold no "by" at all.)
+        if "by" in gap and _BY_AGENT.search(gap) and (len(gap.split()) <= 4 or _PASSIVE.search(text, trigger.start, trigger.end)):
             return Actor(mention.name, mention.kind, mention.start, "by")
     return None
 
@@ -148,8 +154,11 @@ def _left_subjects(article: Article, sentence: tuple[int, int], trigger: Trigger
         return []
     breaks = _clause_breaks(article, candidates[0].end, trigger.start)
     allowed_preps = ("at",) if trigger.rule.actor_inside else ()
+    asides = _appositions(text, candidates, trigger.start)
     for index in range(len(candidates) - 1, -1, -1):
         mention = candidates[index]
+        if asides and any(lo <= mention.start < hi for lo, hi in asides):
+            continue  # "Chevron, the only U.S. major still operating there, resumed": not the U.S.
         gap = text[mention.end : trigger.start]
         crossed = [b for b in breaks if b.start() >= mention.end]
         if crossed and not _resumes_subject(text, crossed[-1], trigger.start):
@@ -165,6 +174,27 @@ def _left_subjects(article: Article, sentence: tuple[int, int], trigger: Trigger
             continue
         return [*_coordinated(article, sentence, candidates, index, actor), actor]
     return []
+
+
+# An apposition or non-restrictive clause right after a name, closed by a
+# comma: ", the top grower,", ", one of the largest miners,", ", which owns X,",
+# ", Russia's state-run miner,".
+_APPOSITION = re.compile(
+    r",\s+(?:the|a|an|one\s+of|its|their|part\s+of|which|who|whose|owned|controlled|based|(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*['’]s?)\s[^,;()]*,"
+)
+
+
+def _appositions(text: str, candidates: list[Mention], end: int) -> list[tuple[int, int]]:
+    """The spans of appositions that follow a candidate and close before ``end``."""
+    if text.count(",", candidates[0].end, end) < 2:
+        return []
+    spans = []
+    for mention in candidates:
+        if text.startswith(",", mention.end):
+            match = _APPOSITION.match(text, mention.end, end)
+            if match:
+                spans.append((mention.end, match.end()))
+    return spans
 
 
 def _clause_breaks(article: Article, start: int, end: int) -> list[re.Match]:
@@ -295,6 +325,10 @@ def _actor_for(article: Article, mention: Mention, how: str, kinds: tuple[str, .
         return Actor(mention.name, mention.kind, mention.start, how)
     kind = mention.kind.removeprefix("anaphor_")
     max_sentences = 3 if mention.name.lower() in ("it", "its") else 4
+    if mention.name.lower() in ("it", "its"):
+        speaker = _speaker(article, mention, kinds)
+        if speaker is not None:
+            return Actor(speaker.name, speaker.kind, mention.start, "anaphor")
     if kind == "any":
         # "it" is a company more often than a country: a company in reach wins.
         kind = "producer" if "producer" in kinds and article.last_before("producer", mention.start, 2) else "country"
@@ -309,6 +343,26 @@ def _actor_for(article: Article, mention: Mention, how: str, kinds: tuple[str, .
     if antecedent is None:
         return None
     return Actor(antecedent.name, antecedent.kind, mention.start, "anaphor")
+
+
+# "Russia said on Sunday that it would cut": the subject of a reporting verb
+# in the same sentence is what "it" stands for, whatever was named before.
+_REPORTING_GAP = re.compile(
+    r"\s+(?:(?:has|had|have|also|then|later|earlier)\s+)*(?:said|says|say|told|tells|announced|announces|confirmed|confirms|added|adds"
+    r"|stated|states|warned|warns|signall?ed|signals|indicated|indicates|insisted|insists|denied|denies|expects|expected|hopes|hoped"
+    r"|believes|believed|argued|argues|pledged|pledges|vowed|vows|promised|promises|agreed|agrees|decided|decides)"
+    r"(?:\s+[\w'’-]+){0,5}?,?\s+(?:that\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _speaker(article: Article, pronoun: Mention, kinds: tuple[str, ...]) -> Mention | None:
+    """The named subject of a reporting verb right before "it" in its sentence."""
+    sentence_start = article.sentences[article.sentence_index(pronoun.start)][0]
+    before = [m for m in article.mentions_between(sentence_start, pronoun.start) if m.kind in ("producer", "country") and m.kind in kinds]
+    if before and _REPORTING_GAP.fullmatch(article.text, before[-1].end, pronoun.start):
+        return before[-1]
+    return None
 
 
 _OWNED_EVENT = re.compile(r"['’]s?\s+(?:[\w-]+\s+)?(?:suspension|halt|ban|embargo|cuts?|closure|shutdown|outage|strike|exit|move|sanctions|decision)\b")
@@ -349,7 +403,9 @@ def _is_prepositional(text: str, sentence_start: int, mention: Mention, allowed:
     match = _PREPOSITION.search(before)
     if not match:
         return False
-    word = match.group(0).split()[0].lower()
+    # The nearest preposition is the one that governs the name: "to fall after
+    # Anglo American cut" is "after" (a clause), not "to".
+    word = next(w for w in reversed(match.group(0).lower().split()) if w in _PREPOSITION_WORDS)
     if word in ("after", "before") and "," not in gap:
         return False  # "after Alrosa halted sales": a clause with its own subject
     return word not in allowed
@@ -362,7 +418,8 @@ def _commodity_actor(article: Article, sentence: tuple[int, int], trigger: Trigg
 def _commodity_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -> list[Actor]:
     """Price moves belong to a commodity: "diamond prices", "prices of gold", else the article's."""
     text = article.text
-    price_at = text.lower().find("price", trigger.start, trigger.end)
+    # (The normalised copy is lower-cased already and one character ahead.)
+    price_at = article.normalised.find("price", trigger.start + 1, trigger.end + 1) - 1
     if price_at >= 0 and _NOT_COMMODITY_PRICE.search(text, max(sentence[0], price_at - 20), price_at):
         return []
     inside = [m for m in article.mentions_between(trigger.start, trigger.end) if m.kind == "commodity"]

@@ -19,7 +19,7 @@ _VP_START = re.compile(r"(?:,|\band\b|\bbut\b|\bor\b)\s+(?=(?:also\s+|then\s+|ra
 _NEGATION = re.compile(
     r"\b(?:not|never|no\s+plans?|no\s+intention|den(?:y|ies|ied|ying)|rul(?:ed|es|ing)\s+out|refus(?:e|ed|es|ing)\s+to"
     r"|reject(?:ed|s|ing)?\s+(?:reports|suggestions|claims|speculation|calls)|dismiss(?:ed|es|ing)?\s+(?:reports|speculation|suggestions|claims)"
-    r"|(?:has|have|had)\s+yet\s+to|fail(?:ed|s)?\s+to|nor|cannot|call(?:ed|s|ing)?\s+off)\b|n['’]t\b|\bdeclined\s+to\s*$",
+    r"|(?:has|have|had)\s+yet\s+to|fail(?:ed|s)?\s+to|nor|cannot|call(?:ed|s|ing)?\s+off|unlikely|improbable)\b|n['’]t\b|\bdeclined\s+to\s*$",
     re.I,
 )
 _POSSIBLE = re.compile(
@@ -49,13 +49,19 @@ CUE_MARKERS = {
     "gained surged soared rallied advanced firmed spiked rebounded topped breached surpassed hit",
     "break": "but while whereas although though after before because as since when once until unless amid despite",
     "negation": "not never no nor cannot deny denies denied denying dismissed dismisses dismissing rejected rejects rejecting "
-    "ruled rules ruling refused refuses refuse refusing yet failed fails fail called calls call calling declined "
+    "ruled rules ruling refused refuses refuse refusing yet failed fails fail called calls call calling declined unlikely improbable "
     "don't doesn't didn't won't wouldn't can't couldn't isn't aren't wasn't weren't hasn't haven't hadn't shouldn't mustn't",
     "possible": "may might could consider considers considering considered weigh weighs weighing mull mulls mulling mulled "
     "explore explores exploring study studies studying discuss discusses discussing talks possible possibly potential "
     "potentially likely unlikely expected threaten threatens threatened threatening seek seeks seeking sought look looks "
     "looking propose proposes proposed proposing proposal whether if option contemplate contemplates contemplating "
     "reviewing assessing evaluating",
+    # Objects that make a verb a revision of a view, not an action ("cut its
+    # crop forecast"; enrich.events).
+    "forecast": "forecast forecasts estimate estimates guidance outlook outlooks projection projections expectation "
+    "expectations prediction predictions",
+    # Words that put a bare month ahead of the publication date (enrich.events).
+    "future": "will shall from starting beginning effective until take takes come due next upcoming ll",
     "planned": "will would shall plan plans planned planning intend intends intended intending aim aims aimed aiming set "
     "scheduled due going prepare prepares preparing prepared pledge pledges pledged vow vows vowed "
     "promise promises promised commit commits committed expect expects expected ll",
@@ -91,10 +97,10 @@ def cue_window(article: Article, sentence: tuple[int, int], trigger: Trigger, ac
     return start, _PARENTHETICAL.sub(",", window) if "," in window else window
 
 
-def _modality(window: str, roles: set[str], rule: Rule) -> str:
-    if "possible" in roles and _POSSIBLE.search(window):
+def _modality(article: Article, start: int, end: int, window: str, rule: Rule) -> str:
+    if article.has_cue("possible", start, end) and _POSSIBLE.search(window):
         return "possible"
-    if "planned" in roles and _PLANNED.search(window):
+    if article.has_cue("planned", start, end) and _PLANNED.search(window):
         return "planned"
     return rule.modality or "asserted"
 
@@ -102,9 +108,9 @@ def _modality(window: str, roles: set[str], rule: Rule) -> str:
 def is_negated(article: Article, sentence: tuple[int, int], window_start: int, window: str, trigger: Trigger) -> bool:
     """Negated inside the window ("will not cut"), or denied before it ("The
     Kremlin denied reports that Russia would halt exports")."""
-    if "negation" in article.cue_roles(window_start, trigger.end) and _NEGATION.search(window):
+    if article.has_cue("negation", window_start, trigger.end) and _NEGATION.search(window):
         return True
-    if sentence[0] < window_start and "negation" in article.cue_roles(sentence[0], window_start):
+    if sentence[0] < window_start and article.has_cue("negation", sentence[0], window_start):
         return bool(_DENIAL_BEFORE.search(article.text, sentence[0], window_start))
     return False
 
@@ -115,7 +121,7 @@ _NAME_TO = re.compile(r"(?:[A-Z][\w&'’.+-]*\s+){1,5}to\s+")
 
 
 def modality(article: Article, window_start: int, window: str, trigger: Trigger, rule: Rule) -> str:
-    found = _modality(window, article.cue_roles(window_start, trigger.end), rule)
+    found = _modality(article, window_start, trigger.end, window, rule)
     if found == "asserted" and _NAME_TO.fullmatch(article.text, window_start, trigger.start):
         return "planned"
     return found

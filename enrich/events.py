@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from enrich.actors import find_actors
 from enrich.amounts import find_amounts, find_percents
@@ -18,14 +18,17 @@ from enrich.article import Actor, Article, Trigger
 from enrich.cues import cue_window, is_negated, modality
 from enrich.lexicon import Rule
 from enrich.times import resolve_span, time_spans
+from enrich.trusted import trusted
 from newsflow.models import Amount, Event, TimeRef
 
 _DOWN = {"price_fall", "price_cut", "output_cut", "supply_restriction", "sales_halt"}
 _UP = {"price_rise", "price_increase", "output_increase"}
 _NO_CHANGE = {"acquisition", "sanctions", "import_ban", "export_ban", "strike", "force_majeure"}
-# A clause ends the search for times and amounts as well.
+# A clause ends the search for times and amounts as well. (The pattern opens
+# with one character class so the engine skips ahead to punctuation.)
 _SEGMENT_BREAK = re.compile(
-    r";|,\s+(?:as|while|but|whereas|although|though|because|after|which|who|when|and\s+(?:the|it|its|they)|\w+ing)\b|\s[—–]\s|\(|\)",
+    r"[;,—–()](?:(?<=,)\s+(?:as|while|but|whereas|although|though|because|after|which|who|when|and\s+(?:the|it|its|they)|\w+ing)\b"
+    r"|(?<=\s[—–])(?=\s)|(?<=[;()]))",
     re.I,
 )
 _DOWN_WORDS = re.compile(r"\b(?:down|fell|fall|lower|drop|dropped|declin\w*|cut|reduc\w*|slump\w*|plung\w*|lost|loss|slid|sank|decrease\w*)\b", re.I)
@@ -41,18 +44,39 @@ _COMMODITY_SUBJECT = re.compile(
 )
 
 
+# A forecast, estimate or guidance as the object of the trigger word (a few
+# words on, with no verb in between: "Output is forecast to fall" is not one).
+_FORECAST_OBJECT = re.compile(
+    r"(?:\s+(?!(?:is|are|was|were|be|been|being|has|have|had|and|but|or|as|while|by|to|from)\b)[\w'’$%.-]+){0,4}?"
+    r"\s+(?:forecasts?|estimates?|guidance|outlooks?|projections?|expectations?|predictions?)\b",
+    re.IGNORECASE,
+)
+
+
+def _revises_forecast(article: Article, end: int, sentence_end: int) -> bool:
+    """"cuts crop forecast", "raised its price outlook": a view revised, not an action."""
+    return article.has_cue("forecast", end, min(sentence_end, end + 50)) and bool(_FORECAST_OBJECT.match(article.text, end, sentence_end))
+
+
 def find_triggers(text: str, words: list, sentence: tuple[int, int], by_word: dict[str, list[Rule]], article: Article) -> list[Trigger]:
     """Anchored rule matches in one sentence, longest first, never overlapping."""
     found: list[Trigger] = []
     for start, end, word in words:
+        following = None
         for rule in by_word[word]:
+            if rule.objects:
+                if following is None:
+                    following = article.words_between(end, sentence[1])
+                if rule.objects.isdisjoint(following):
+                    continue  # its object word is nowhere after the trigger
             match = rule.rest.match(text, end, sentence[1])
             if match is None:
                 continue
-            if rule.veto_left and rule.veto_left.search(text, max(sentence[0], start - 40), start):
+            if rule.veto_left and rule.veto_left.search(text, _words_back(text, max(sentence[0], start - 40), start), start):
                 continue
             if _has_evidence(rule, article, start, match.end()):
-                found.append(Trigger(start, match.end(), rule))
+                if not _revises_forecast(article, end, sentence[1]):
+                    found.append(Trigger(start, match.end(), rule))
                 break
     found.sort(key=lambda t: (t.start, -t.end))
     kept: list[Trigger] = []
@@ -60,6 +84,20 @@ def find_triggers(text: str, words: list, sentence: tuple[int, int], by_word: di
         if not kept or trigger.start >= kept[-1].end:
             kept.append(trigger)
     return kept
+
+
+def _words_back(text: str, floor: int, end: int, words: int = 5) -> int:
+    """Where the ``words``-th word before ``end`` starts (not before ``floor``).
+    The veto patterns end at the trigger and span at most four words, so
+    searching from there finds what a search of the whole window would, with
+    far fewer start positions to try."""
+    at = end
+    for _ in range(words):
+        space = text.rfind(" ", floor, at - 1)
+        if space < 0:
+            return floor
+        at = space
+    return at
 
 
 def _has_evidence(rule: Rule, article: Article, start: int, end: int) -> bool:
@@ -77,7 +115,7 @@ def commodity_price_events(article: Article) -> list[tuple[Trigger, Actor]]:
     out = []
     text = article.text
     for mention in article.mentions:
-        if mention.kind != "commodity" or not article.cue_positions("move", mention.end, mention.end + 90):
+        if mention.kind != "commodity" or not article.has_cue("move", mention.end, mention.end + 90):
             continue  # no price verb ("fell", "rose", ...) close after the commodity
         before = text[max(0, mention.start - 12) : mention.start].lower()
         if _OBJECT_OF.search(before):
@@ -93,14 +131,14 @@ def commodity_price_events(article: Article) -> list[tuple[Trigger, Actor]]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Figures:
     """Times, amounts and percentages of one segment of a sentence."""
 
     times: list
     amounts: list
     percents: list
-    resolved: dict = field(default_factory=dict)  # (span index, prefer_future) -> TimeRef
+    resolved: dict | None = None  # (span index, prefer_future) -> TimeRef, on first need
 
 
 def build_events(article: Article, sentence: tuple[int, int], triggers: list[Trigger], preset: dict | None = None) -> list[Event]:
@@ -115,9 +153,30 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
             continue
         segment = _segment(article.text, sentence, triggers, index)
         figures = _figures(article, segment)
+        also = _exports_too(article.text, trigger)
         for actor in actors:
             events.append(_event(article, sentence, trigger, actor, segment, figures))
+            if also is not None:
+                events.append(_event(article, sentence, also, actor, segment, figures))
     return events
+
+
+# "cut oil output and exports": the cut restricts exports as well (a
+# government's export cut becomes an export ban in _event).
+_AND_EXPORTS = re.compile(r"\s+(?:and|as\s+well\s+as)\s+(?:its\s+|their\s+)?(?:[\w-]+\s+)?exports\b", re.IGNORECASE)
+_EXPORT_RULES: dict[Rule, Rule] = {}
+
+
+def _exports_too(text: str, trigger: Trigger) -> Trigger | None:
+    if trigger.rule.action != "output_cut":
+        return None
+    match = _AND_EXPORTS.match(text, trigger.end)
+    if match is None:
+        return None
+    rule = _EXPORT_RULES.get(trigger.rule)
+    if rule is None:
+        rule = _EXPORT_RULES[trigger.rule] = replace(trigger.rule, action="supply_restriction")
+    return Trigger(trigger.start, match.end(), rule)
 
 
 _DIGIT = re.compile(r"\d")
@@ -145,7 +204,7 @@ def _figures(article: Article, segment: tuple[int, int]) -> Figures:
     if not _DIGIT.search(text, segment[0], segment[1]):
         return Figures(times, [], [])
     chunk = text[segment[0] : segment[1]]
-    percents = find_percents(text, *segment) if "%" in chunk or "per" in chunk or "pct" in chunk else []
+    percents = find_percents(text, *segment) if "%" in chunk or "cent" in chunk or "pct" in chunk else []  # "per cent", "percent"
     return Figures(times, find_amounts(text, *segment), percents)
 
 
@@ -174,27 +233,33 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
     window_start, window = cue_window(article, sentence, trigger, actor)
     negated = is_negated(article, sentence, window_start, window, trigger)
     mode = modality(article, window_start, window, trigger, rule)
-    future = True if mode == "planned" else ("nearest" if _FUTURE_CONTEXT.search(text, segment[0], segment[1]) else False)
-    when = _when(article, trigger, figures, future=future)
+    when = None
+    if figures.times:  # the future-context scan is only worth it when there is a time to resolve
+        future = True if mode == "planned" else ("nearest" if _future_context(article, segment) else False)
+        when = _when(article, trigger, figures, future=future)
     change, percent = _change(text, trigger, segment, rule.action, figures.percents)
     amount = _nearest(figures.amounts, trigger) or percent
     confidence = round(rule.confidence * _HOW_CONFIDENCE.get(actor.how, 0.8), 2)
     action = rule.action
     if action == "supply_restriction" and actor.kind == "country" and "export" in text[trigger.start : trigger.end].lower():
         action = "export_ban"  # a government cutting exports is restricting them
-    return Event(
-        actor=actor.name,
-        action=action,
-        object=_object(article, sentence, trigger, actor, segment),
-        when=when,
-        amount=amount,
-        change_pct=change,
-        negated=negated,
-        modality=mode,
-        sentence=text[sentence[0] : sentence[1]],
-        start=sentence[0],
-        end=sentence[1],
-        confidence=confidence,
+    # Every field is computed here (enrich.trusted: no validation pass).
+    return trusted(
+        Event,
+        {
+            "actor": actor.name,
+            "action": action,
+            "object": _object(article, sentence, trigger, actor, segment),
+            "when": when,
+            "amount": amount,
+            "change_pct": change,
+            "negated": negated,
+            "modality": mode,
+            "sentence": text[sentence[0] : sentence[1]],
+            "start": sentence[0],
+            "end": sentence[1],
+            "confidence": confidence,
+        },
     )
 
 
@@ -213,6 +278,12 @@ _FUTURE_CONTEXT = re.compile(
 )
 
 
+def _future_context(article: Article, segment: tuple[int, int]) -> bool:
+    # The regex cannot skip ahead (it opens with \b and a list of words): try
+    # it only where the phrase matcher saw one of its words.
+    return article.has_cue("future", segment[0], segment[1]) and bool(_FUTURE_CONTEXT.search(article.text, segment[0], segment[1]))
+
+
 def _when(article: Article, trigger: Trigger, figures: Figures, future: bool | str) -> TimeRef | None:
     """The nearest time of the segment, resolved; plans look forward ("in March")."""
     spans = figures.times
@@ -221,6 +292,8 @@ def _when(article: Article, trigger: Trigger, figures: Figures, future: bool | s
     after = [i for i, span in enumerate(spans) if span[0] >= trigger.start]
     index = after[0] if after else len(spans) - 1
     key = (index, future)
+    if figures.resolved is None:
+        figures.resolved = {}
     if key not in figures.resolved:  # list members share one time: resolve it once
         figures.resolved[key] = resolve_span(spans, index, article.published, prefer_future=future)
     return figures.resolved[key]

@@ -28,10 +28,14 @@ _GAP2 = r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.-]+){0,2}?\s+"
 _PASSIVE_AUX = r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,3}?\s+(?:were|was|have\s+been|has\s+been|had\s+been|will\s+be|would\s+be|could\s+be|may\s+be|might\s+be|is\s+being|are\s+being|be|remain|remained|remains|been)\s+(?:\w+\s+)?"
 
 _SALES = r"(?:sales|selling|sale|auctions?|tenders?|sights?|offerings?)\b"
-_PRODUCTION = (
-    r"(?:line|pipeline|pipelines|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|smelting|refinery|refineries|lines|trains|units|fields?|oilfields?"
-    r"|wells?|capacity|extraction|drilling|pumping|furnaces?|pits?|shafts?|facilit(?:y|ies)|quotas?|activity|activities)\b"
+_PRODUCTION_WORDS = (
+    "line pipeline pipelines output production producing mining operations mine mines plant plants smelter smelters smelting refinery "
+    "refineries lines trains units field fields oilfield oilfields well wells capacity extraction drilling pumping furnace furnaces "
+    "pit pits shaft shafts facility facilities quota quotas activity activities"
 )
+_PRODUCTION = r"(?:" + "|".join(sorted(_PRODUCTION_WORDS.split(), key=len, reverse=True)) + r")\b"
+# Words every match of _PASSIVE_AUX contains (see Rule.objects).
+_PASSIVE_WORDS = "were was been be being remain remained remains"
 _CUSTOMERS = r"(?:customers|clients|buyers|sightholders|purchasers|traders|manufacturers|cutters|dealers|converters|refiners|utilities|mills|importers|offtakers)"
 _PRICE_DOWN = (
     r"(?:fell|fall|falls|fallen|falling|dropped|drop|drops|dropping|declined|decline|declines|declining|slumped|slump"
@@ -75,6 +79,11 @@ class Rule:
     modality: str | None = None
     confidence: float = 0.9
     veto_left: re.Pattern | None = None  # the words before the trigger that cancel it
+    # Words of which at least one must follow the trigger in its sentence for
+    # ``rest`` to match (its object or auxiliary). A set lookup rules most
+    # sentences out before the regex runs: the lazy word gaps of the long
+    # rules ("cut ... production") cost microseconds on every trigger word.
+    objects: frozenset[str] = frozenset()
     actor_after: bool = False  # the actor closes the trigger ("a takeover proposal from BHP")
 
 
@@ -83,14 +92,17 @@ class Lexicon:
     rules: list[Rule] = field(default_factory=list)
     by_word: dict[str, list[Rule]] = field(default_factory=dict)
 
-    def add(self, action: str, first: str, rest: str, veto_left: str | None = None, **flags) -> None:
+    def add(self, action: str, first: str, rest: str, veto_left: str | None = None, objects: str = "", **flags) -> None:
         veto = re.compile(veto_left + r"$", re.IGNORECASE) if veto_left else None
-        rule = Rule(action, tuple(first.split()), re.compile(rest, re.IGNORECASE), veto_left=veto, **flags)
+        rule = Rule(action, tuple(first.split()), re.compile(rest, re.IGNORECASE), veto_left=veto, objects=frozenset(objects.split()), **flags)
         self.rules.append(rule)
         for word in rule.first:
             self.by_word.setdefault(word, []).append(rule)
 
 
+# Object words of the rules below, for Rule.objects (the regexes require one of them).
+_SALES_WORDS = "sales selling sale auction auctions tender tenders sight sights offering offerings"
+_PRICE_WORDS = "price prices osp osps premium premiums"
 _HALT = "halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping pause pauses paused pausing freeze freezes froze frozen freezing cease ceases ceased ceasing cancel cancels cancelled canceled cancelling canceling postpone postpones postponed postponing skip skips skipped skipping scrap scraps scrapped shelve shelved"
 _HALT_NOUN = "halt halts suspension suspensions pause freeze moratorium stop cessation stoppage cancellation"
 _CUT = "curtail curtails curtailed curtailing cut cuts cutting curb curbs curbed curbing reduce reduces reduced reducing lowered lowers lowering slash slashes slashed slashing trim trims trimmed trimming scale scales scaled scaling pare pares pared paring rein reins reined"
@@ -113,13 +125,14 @@ def build_lexicon() -> Lexicon:
 
 
 def _sales_rules(lex: Lexicon) -> None:
-    lex.add("sales_resume", "resume resumes resumed resuming restart restarts restarted restarting", _GAP + r"(?:" + _SALES + r"|shipments|exports|deliveries|loadings)\b")
+    lex.add("sales_resume", "resume resumes resumed resuming restart restarts restarted restarting", _GAP + r"(?:" + _SALES + r"|shipments|exports|deliveries|loadings)\b",
+            objects=_SALES_WORDS + " shipments exports deliveries loadings")
     lex.add("sales_resume", "resumption restart", r"\s+of" + _GAP + _SALES)
     lex.add("sales_resume", "sales selling auctions", r"(?:\s+[\w'’-]+){0,2}?\s+(?:(?:will|would|have|has|had)\s+)?(?:resumed|restarted|resume|resumes)\b")
-    lex.add("sales_halt", _HALT, _GAP + _SALES)
+    lex.add("sales_halt", _HALT, _GAP + _SALES, objects=_SALES_WORDS)
     lex.add("sales_halt", "put puts putting", _GAP + r"(?:sales|selling|auctions?)\s+on\s+hold\b")
-    lex.add("sales_halt", _HALT_NOUN, r"\s+(?:of|in|on|to)" + _GAP + _SALES)
-    lex.add("sales_halt", "sales selling auctions tenders sale", _PASSIVE_AUX + r"(?:halted|suspended|stopped|paused|frozen|cancell?ed|postponed|on\s+hold|scrapped)\b")
+    lex.add("sales_halt", _HALT_NOUN, r"\s+(?:of|in|on|to)" + _GAP + _SALES, objects=_SALES_WORDS)
+    lex.add("sales_halt", "sales selling auctions tenders sale", _PASSIVE_AUX + r"(?:halted|suspended|stopped|paused|frozen|cancell?ed|postponed|on\s+hold|scrapped)\b", objects=_PASSIVE_WORDS)
     lex.add("sales_halt", "sales selling", r"\s+(?:halt|suspension|freeze|pause|moratorium|stoppage)\b")
     # Selling a mine, a stake or a unit is a divestment, not a sale of goods.
     assets = r"(?!(?:\s+[\w'’-]+){0,4}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations|holdings?|interest)\b)"
@@ -148,11 +161,11 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
     lex.add("supply_restriction", "limit limits limited limiting restrict restricts restricted restricting withhold withholds withheld withholding ration rations rationed rationing allocate allocates allocated cap caps capped curb curbed curbs reduce reduced reduces cut cuts",
             _GAP + r"(?:supply|supplies|deliveries|allocations?|volumes|goods|shipments)\s+(?:to|for)\s+(?:its\s+|their\s+|the\s+)?(?:\w+\s+)?" + _CUSTOMERS)
     lex.add("supply_restriction", "limit limits limited limiting restrict restricts restricted restricting withhold withholds withheld withholding ration rations rationed rationing",
-            _GAP + r"(?:supply|supplies|deliveries|allocations?|volumes|goods|availability)\b")
+            _GAP + r"(?:supply|supplies|deliveries|allocations?|volumes|goods|availability)\b", objects="supply supplies deliveries allocation allocations volumes goods availability")
     lex.add("supply_restriction", "allocation allocations", r"\s+(?:cuts?|reductions?)\b")
     # A producer cutting its exports restricts supply (a government doing it bans; see events).
-    lex.add("supply_restriction", _CUT, _GAP2 + r"(?:crude\s+|oil\s+|gas\s+|\w+\s+)?exports\b")
-    lex.add("supply_restriction", _CUT, _GAP + r"(?:volumes|allocations?|deliveries|flows|the\s+amount\s+of)\b")
+    lex.add("supply_restriction", _CUT, _GAP2 + r"(?:crude\s+|oil\s+|gas\s+|(?!and\b|or\b)\w+\s+)?exports\b", objects="exports")
+    lex.add("supply_restriction", _CUT, _GAP + r"(?:volumes|allocations?|deliveries|flows|the\s+amount\s+of)\b", objects="volumes allocation allocations deliveries flows amount")
     lex.add("supply_restriction", "supply deliver ship supplies delivers ships", r"(?:\s+[\w'’$%.,-]+){0,4}?\s+(?:less|fewer|reduced\s+volumes)\b")
     # "shipped a record 191.6 million tons", "agreed to supply 800,000 tonnes": a quantity sold.
     lex.add("sales", "supplied supplies supply shipped ships ship delivered delivers deliver exported exports export",
@@ -163,18 +176,30 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
 def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "extend extended extends extending extension prolong prolonged rollover roll rolled",
             _GAP + r"(?:output|production|supply)\s+(?:cuts|curbs|reductions|cutbacks|restrictions)\b")
+    # "will keep its own cut of 1 million bpd in place", "extended their voluntary
+    # cuts": continuing a cut is cutting. The modifiers are closed-class, so a
+    # price or rate cut ("kept its rate cut") is not taken for output.
+    lex.add("output_cut", "keep keeps keeping kept maintain maintains maintained maintaining retain retains retained leave leaves "
+            "hold holds held extend extends extended extending prolong prolongs prolonged roll rolls rolled",
+            r"(?:\s+over)?\s+(?:(?:its|their|the|these|those|this|that)\s+)?"
+            r"(?:(?:own|voluntary|additional|existing|current|extra|deep|deeper|further|unilateral|collective|joint|oil|crude|output|production|supply"
+            r"|[\d.,]+(?:\s*(?:million|m|mln))?(?:\s*(?:barrels?|bpd|b/d|tonnes?))?(?:-a-day|\s+per\s+day|\s+a\s+day)?)\s+){0,4}"
+            r"(?:cuts?|curbs?|reductions?|cutbacks?)\b",
+            objects="cut cuts curb curbs reduction reductions cutback cutbacks")
     # "at reduced capacity", "with curtailed output": participles used as adjectives.
     adjectival = r"\b(?:at|with|amid|despite|of|on|under|given|a|an|the|its|their)\s+"
-    lex.add("output_cut", _CUT + " " + _STOP_OPS, _GAP.replace("{0,3}", "{0,8}") + _PRODUCTION, veto_left=adjectival)
-    lex.add("output_cut", _CUT, _GAP + r"(?:supply|supplies|exports?\s+volumes)\b(?!\s+(?:chain|costs?))")
+    # The long gap may not cross another object ("halt copper exports to the smelter").
+    long_gap = _GAP.replace("{0,3}", "{0,8}").replace(r"(?!and\b|", r"(?!exports?\b|imports?\b|sales\b|prices?\b|and\b|")
+    lex.add("output_cut", _CUT + " " + _STOP_OPS, long_gap + _PRODUCTION, veto_left=adjectival, objects=_PRODUCTION_WORDS)
+    lex.add("output_cut", _CUT, _GAP + r"(?:supply|supplies|exports?\s+volumes)\b(?!\s+(?:chain|costs?))", objects="supply supplies volumes")
     lex.add("output_cut", "place places placed placing put puts putting", r"(?:\s+[\w'’.-]+){1,10}?\s+(?:on|into|under)\s+care\s+and\s+maintenance\b")
     lex.add("output_cut", "output production", r"(?:\s+[\w'’-]+){0,4}?\s+(?:to|would|will|could|may)\s+(?:fall|decline|drop|shrink|contract|decrease)\b")
     lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand)\b")
     # "keep 1 million barrels a day off the market", "holding back 5.86 million bpd"
-    lex.add("output_cut", "keep keeps keeping kept hold holds holding held", r"(?:\s+back\s+[\d$]|(?:\s+[\w$.,%-]+){1,6}?\s+(?:off\s+the\s+market|offline|off-line)\b)")
+    lex.add("output_cut", "keep keeps keeping kept hold holds holding held", r"(?:\s+back\s+[\d$]|(?:\s+[\w$.,%-]+){1,6}?\s+(?:off\s+the\s+market|offline|off-line)\b)", objects="back off offline")
     lex.add("output_cut", "output production", r"\s+(?:cuts?|curbs?|reductions?|cutbacks?|halt|suspension|shutdown|stoppage|restrictions?|limits?|freeze)\b")
     # "Production at Glencore's Mutanda mine was halted": the owner sits inside.
-    lex.add("output_cut", "output production operations mining", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:cut|reduced|curbed|halted|suspended|lowered|stopped|slashed|shut|scaled\s+back|paused|disrupted)\b", actor_inside=True)
+    lex.add("output_cut", "output production operations mining", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:cut|reduced|curbed|halted|suspended|lowered|stopped|slashed|shut|scaled\s+back|paused|disrupted)\b", actor_inside=True, objects=_PASSIVE_WORDS)
     lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
             r"\s+(?:of|in|to|at)" + _GAP2 + r"(?:output|production|operations|mining|mines?|plants?)\b")
     lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b")
@@ -184,7 +209,8 @@ def _production_rules(lex: Lexicon) -> None:
             r"(?:\s+out)?" + _GAP2.replace("{0,2}", "{0,6}") + r"(?:cuts|curbs|reductions|cutbacks)\b")
     # Lifting a blockade or a ban "of the mine" is not raising output.
     no_ban = r"(?:\s+(?!and\b|but\b|or\b|blockade\b|ban\b|embargo\b|suspension\b|restrictions?\b|closure\b|strike\b|sanctions\b)[\w'’$%.-]+){0,5}?\s+"
-    lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain))")
+    lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain))",
+            objects="production output producing mining operations mine mines plant plants smelter smelters capacity pumping extraction drilling supply supplies lines trains units furnace furnaces field fields oilfield oilfields pit pits shaft shafts refinery refineries mill mills kiln kilns")
     lex.add("output_increase", "output production", r"\s+(?:increases?|hikes?|boosts?|expansion|ramp-up|restart|resumption)\b")
     # "expects a partial restart by October"
     lex.add("output_increase", "restart resumption reopening", r"(?=\s+(?:by|in|within|before|from|later|next|of\s+(?:operations|production|output|the\s+(?:mine|plant|smelter|refinery|facility|field|line)))\b)", confidence=0.8)
@@ -195,10 +221,13 @@ def _production_rules(lex: Lexicon) -> None:
 def _price_rules(lex: Lexicon) -> None:
     own_price = r"(?:prices?|(?:official\s+)?selling\s+prices?|osps?|list\s+prices?|premiums?)\b"
     lex.add("price_cut", "offer offers offered offering gave give gives giving", _GAP2 + r"(?:discounts|price\s+cuts|rebates)\b", confidence=0.85)
-    lex.add("price_cut", "lower", _GAP2 + own_price, veto_left=r"\b(?:a|the|much|even|at|of|far|slightly|significantly|sharply|with|amid|on|by)\s+", confidence=0.8)
-    gap3 = _GAP2.replace("{0,2}", "{0,3}")
-    lex.add("price_cut", "cut cuts cutting lowered lowers lowering reduce reduced reduces reducing slash slashed slashes slashing trim trimmed discount discounted", gap3 + own_price, confidence=0.85)
-    lex.add("price_increase", "raise raised raises raising hike hiked hikes hiking increase increased increases increasing lift lifted lifts upped", gap3 + own_price, confidence=0.85)
+    # "cuts crop forecast as prices hit record": the price word must be the
+    # verb's own object, not the subject of another clause.
+    gap2 = r"(?:\s+(?!(?:and|but|or|as|while|after|before|because|amid|when|since|despite|following|with)\b)[\w'’$%.-]+){0,2}?\s+"
+    gap3 = gap2.replace("{0,2}", "{0,3}")
+    lex.add("price_cut", "lower", gap2 + own_price, veto_left=r"\b(?:a|the|much|even|at|of|far|slightly|significantly|sharply|with|amid|on|by)\s+", confidence=0.8)
+    lex.add("price_cut", "cut cuts cutting lowered lowers lowering reduce reduced reduces reducing slash slashed slashes slashing trim trimmed discount discounted", gap3 + own_price, confidence=0.85, objects=_PRICE_WORDS)
+    lex.add("price_increase", "raise raised raises raising hike hiked hikes hiking increase increased increases increasing lift lifted lifts upped", gap3 + own_price, confidence=0.85, objects=_PRICE_WORDS)
     lex.add("price_cut", "price", r"\s+(?:cuts?|reductions?)\b", confidence=0.8)
     # "set its 2024 premium for Chinese buyers at $89 a ton, down from $140"
     setting = "set sets fixed fixes offered offers offer priced"
@@ -232,12 +261,13 @@ _LIFTED = (
 
 def _trade_rules(lex: Lexicon) -> None:
     for flow, action in (("import", "import_ban"), ("export", "export_ban")):
-        lex.add(action, _BAN, _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))")
-        lex.add(action, _BAN, rf"\s+(?:the\s+|all\s+)?(?:{flow}|{flow}ation)\s+of\b")
+        flow_words = f"{flow} {flow}s {flow}ing {flow}ation"
+        lex.add(action, _BAN, _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))", objects=flow_words)
+        lex.add(action, _BAN, rf"\s+(?:the\s+|all\s+)?(?:{flow}|{flow}ation)\s+of\b", objects=flow_words)
         lex.add(action, f"{flow} {flow}s", r"\s+(?:bans?|embargo(?:es)?|prohibitions?|halt|suspension|restrictions?|curbs?|freeze|moratorium|quotas?|controls?|limits?)\b", veto_left=_LIFTED)
-        lex.add(action, f"{flow}s {flow}", _PASSIVE_AUX.replace("{0,3}", "{0,8}").replace("(?!and\\b|but\\b)", "(?!but\\b)") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|restricted|curbed|barred|embargoed|frozen)\b")
-        lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation)\b", veto_left=_LIFTED)
-    lex.add("export_ban", _HALT + " cut", r"(?:\s+off)?" + _GAP2 + r"(?:supplies|deliveries|shipments|flows|sales)\s+to\s+(?-i:[A-Z])")
+        lex.add(action, f"{flow}s {flow}", _PASSIVE_AUX.replace("{0,3}", "{0,8}").replace("(?!and\\b|but\\b)", "(?!but\\b)") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|restricted|curbed|barred|embargoed|frozen)\b", objects=_PASSIVE_WORDS)
+        lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation)\b", veto_left=_LIFTED, objects=flow_words)
+    lex.add("export_ban", _HALT + " cut", r"(?:\s+off)?" + _GAP2 + r"(?:supplies|deliveries|shipments|flows|sales)\s+to\s+(?-i:[A-Z])", objects="supplies deliveries shipments flows sales")
     lex.add("export_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+exporting\b")
     lex.add("import_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+importing\b")
     # "a ban on Russian diamonds", "banned Russian diamonds": an import ban when
@@ -246,9 +276,9 @@ def _trade_rules(lex: Lexicon) -> None:
     lex.add("import_ban", "ban bans banned banning prohibit prohibited prohibits embargo embargoed", r"\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75)
     # "barred the LME from accepting new Russian aluminium": a sanction on trade.
     lex.add("sanctions", "barred bars bar barring banned bans prohibited prohibits blacklisted",
-            r"(?:\s+[\w'’.&-]+){1,8}?\s+from\s+(?:accepting|trading|dealing|doing\s+business|handling|insuring|financing|servicing)\b", confidence=0.8)
+            r"(?:\s+[\w'’.&-]+){1,12}?\s+from\s+(?:accepting|trading|dealing|doing\s+business|handling|insuring|financing|servicing)\b", confidence=0.8)
     sanctions = r"(?:sanctions|restrictive\s+measures|penalties)\b"
-    lex.add("sanctions", _IMPOSE, _GAP + sanctions)
+    lex.add("sanctions", _IMPOSE, _GAP + sanctions, objects="sanctions restrictive penalties")
     lex.add("sanctions", "added adds add adding", r"(?:\s+[\w.'’&-]+){1,5}?\s+to\s+(?:its|the|their|a)\s+(?:\w+\s+)?(?:sanctions\s+list|blacklist|entity\s+list|list\s+of\s+sanctioned)\b")
     lex.add("sanctions", "hit hits", r"\s+(?:[\w.'’-]+\s+){1,5}?with\s+(?:\w+\s+)?sanctions\b")
     lex.add("sanctions", "sanctioned sanctions sanctioning blacklisted blacklists blacklisting", r"(?=\s+(?:the\s+|state\s+|\w+\s+)?(?-i:[A-Z]))", confidence=0.85)

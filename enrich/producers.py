@@ -70,7 +70,7 @@ _STOP_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ProducerMention:
     start: int
     end: int
@@ -109,19 +109,18 @@ def _sentence_initial(text: str, start: int, sentence_starts: list[int]) -> bool
     return not text[sentence_starts[index] : start].strip(" \"'“‘(")
 
 
-def uncatalogued_mentions(text: str, matches: list[Match], cues: list[tuple[int, int, str, str]]) -> list[ProducerMention]:
+def uncatalogued_mentions(text: str, matches: list[Match], cues: dict[str, list[tuple[int, int, str]]]) -> list[ProducerMention]:
     """Producers named with producer context but absent from the catalogue."""
-    taken = [(m.start, m.end, m.phrase.kind) for m in matches]
     names: dict[str, tuple[int, int]] = {}
-    for cue in cues:
-        if cue[2] not in CUE_WORDS:
-            continue
-        for raw, raw_start in _names_at_cue(text, *cue):
+    # In text order; at one word, in the order of CUE_WORDS (as the matcher reports them).
+    named_cues = sorted((start, end, rank, role, surface) for rank, role in enumerate(CUE_WORDS) for start, end, surface in cues.get(role, ()))
+    for start, end, _, role, surface in named_cues:
+        for raw, raw_start in _names_at_cue(text, start, end, role, surface):
             name = _clean(raw)
             if not name or _NOT_A_COMPANY.match(text, raw_start + len(raw)):
                 continue
             start = raw_start + raw.find(name)
-            if not _overlaps_known(start, start + len(name), taken) and name not in names:
+            if not _overlaps_known(start, start + len(name), matches) and name not in names:
                 names[name] = (start, start + len(name))
     # "Halcyon Gold Corp ... Halcyon, a mid-tier producer": one producer.
     for name in [n for n in names if " " not in n]:
@@ -213,9 +212,9 @@ def _clean(name: str) -> str | None:
     return name
 
 
-def _overlaps_known(start: int, end: int, taken: list[tuple[int, int, str]]) -> bool:
-    for s, e, kind in taken:
-        if s < end and start < e and kind in ("producer", "source", "country", "country_adj"):
+def _overlaps_known(start: int, end: int, matches: list[Match]) -> bool:
+    for m in matches:
+        if m.start < end and start < m.end and m.phrase.kind in ("producer", "source", "country", "country_adj"):
             return True
     return False
 

@@ -13,20 +13,22 @@ Event offsets: ``Event.start``/``Event.end`` locate the event's sentence in
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
 from datetime import date, datetime
 
 from enrich.article import Article, Mention
 from enrich.events import build_events, commodity_price_events, find_triggers
-from enrich.phrases import Hits, Match
+from enrich.phrases import Hits, Match, normalise
 from enrich.producers import ProducerMention, catalogue_mentions, uncatalogued_mentions
 from enrich.sentences import split_sentences
 from enrich.taxonomy import Taxonomy, load_taxonomy
+from enrich.trusted import trusted
 from newsflow.models import Event, Producer, Tags
 
 TAGGER_VERSION = "rules-1.0"
 # Cue words the event grammar looks up by position (enrich.cues, enrich.actors).
-_CUE_ROLES = frozenset({"negation", "possible", "planned", "break", "move", "anaphor"})
+_CUE_ROLES = frozenset({"negation", "possible", "planned", "break", "move", "anaphor", "time", "forecast", "future"})
 
 
 def tag(
@@ -40,7 +42,8 @@ def tag(
     taxonomy = taxonomy or load_taxonomy()
     text = text or ""
     published_day = published.date() if isinstance(published, datetime) else published
-    hits = taxonomy.matcher.find(text)
+    normalised = normalise(text)
+    hits = taxonomy.matcher.find(text, normalised)
     matches, trigger_words = hits.entities, hits.triggers
     title_hits = taxonomy.matcher.find(title) if title else None
     title_matches = title_hits.entities if title_hits else []
@@ -50,7 +53,7 @@ def tag(
     producer_mentions = _producer_mentions(text, matches, hits.cues, sentence_starts, taxonomy)
     title_producers = _producer_mentions(title, title_matches, title_hits.cues, [0], taxonomy) if title_hits else []
     commodities = _commodities(matches + title_matches, producer_mentions + title_producers, taxonomy)
-    article = _article(text, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
+    article = _article(text, normalised, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
     return Tags(
         producers=_producers(producer_mentions, title_producers, taxonomy),
         countries=_countries(matches + title_matches),
@@ -59,10 +62,12 @@ def tag(
     )
 
 
-def _article(text: str, published: date | None, sentences: list, hits: Hits, producers: list[ProducerMention], commodities: Counter, taxonomy: Taxonomy) -> Article:
+def _article(text: str, normalised: str, published: date | None, sentences: list, hits: Hits, producers: list[ProducerMention], commodities: Counter, taxonomy: Taxonomy) -> Article:
     """Everything the event grammar reads, indexed for binary search."""
+    cues = _cues_by_role(hits.cues)
     return Article(
         text=text,
+        normalised=normalised,
         published=published,
         sentences=sentences,
         mentions=_mentions(text, hits.entities, producers, commodities),
@@ -71,12 +76,21 @@ def _article(text: str, published: date | None, sentences: list, hits: Hits, pro
         commodity_heads=taxonomy.commodity_heads,
         main_commodity=commodities.most_common(1)[0][0] if commodities else None,
         commodities=set(commodities),
-        time_anchors=sorted(cue[0] for cue in hits.cues if cue[2] == "time"),
-        cues=sorted((cue[0], cue[2]) for cue in hits.cues if cue[2] in _CUE_ROLES),
+        time_anchors=cues.get("time", []),
+        cues=cues,
     )
 
 
-def _producer_mentions(text: str, matches: list[Match], cues: list, sentence_starts: list[int], taxonomy: Taxonomy) -> list[ProducerMention]:
+def _cues_by_role(cues: dict[str, list[tuple[int, int, str]]]) -> dict[str, list[int]]:
+    """Sorted offsets of the cue words, by role."""
+    by_role: dict[str, list[int]] = {}
+    for role in _CUE_ROLES:
+        if role in cues:
+            by_role[role] = sorted(start for start, _, _ in cues[role])  # multi-word cues end out of start order
+    return by_role
+
+
+def _producer_mentions(text: str, matches: list[Match], cues: dict, sentence_starts: list[int], taxonomy: Taxonomy) -> list[ProducerMention]:
     found = catalogue_mentions(text, matches, sentence_starts, taxonomy.ambiguous)
     found += uncatalogued_mentions(text, matches, cues)
     found.sort(key=lambda m: m.start)
@@ -120,8 +134,9 @@ def _mentions(text: str, matches: list[Match], producers: list[ProducerMention],
 def _events(article: Article, trigger_words: list[tuple[int, int, str]], taxonomy: Taxonomy) -> list[Event]:
     """Run the grammar only on sentences that contain a trigger word."""
     by_sentence: dict[int, list] = {}
-    for word in trigger_words:
-        by_sentence.setdefault(article.sentence_index(word[0]), []).append(word)
+    starts = article.sentence_starts
+    for word in trigger_words:  # (article.sentence_index, inlined: ~40 words an article)
+        by_sentence.setdefault(max(0, bisect_right(starts, word[0]) - 1), []).append(word)
     price_moves: dict[int, list] = {}
     for trigger, actor in commodity_price_events(article):
         price_moves.setdefault(article.sentence_index(trigger.start), []).append((trigger, actor))
@@ -134,8 +149,9 @@ def _events(article: Article, trigger_words: list[tuple[int, int, str]], taxonom
             if not any(t.start < trigger.end and trigger.start < t.end for t in triggers):
                 triggers.append(trigger)
                 preset[(trigger.start, trigger.end)] = [actor]
-        triggers.sort(key=lambda t: t.start)
-        events.extend(build_events(article, sentence, triggers, preset))
+        if triggers:
+            triggers.sort(key=lambda t: t.start)
+            events.extend(build_events(article, sentence, triggers, preset))
     return dedupe_events(events)
 
 
@@ -187,13 +203,16 @@ def _producers(mentions: list[ProducerMention], title_mentions: list[ProducerMen
     for name in order:
         entry = taxonomy.producers.get(name) if catalogued[name] else None
         out.append(
-            Producer(
-                name=name,
-                kind=entry.kind if entry else "company",
-                in_catalogue=entry is not None,
-                country=entry.country if entry else None,
-                commodities=list(entry.commodities) if entry else [],
-                mentions=counts[name],
+            trusted(
+                Producer,
+                {
+                    "name": name,
+                    "kind": entry.kind if entry else "company",
+                    "in_catalogue": entry is not None,
+                    "country": entry.country if entry else None,
+                    "commodities": list(entry.commodities) if entry else [],
+                    "mentions": counts[name],
+                },
             )
         )
     return out

@@ -14,6 +14,7 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from enrich.trusted import trusted
 from newsflow.models import TimeRef
 
 _MONTHS = {
@@ -179,8 +180,30 @@ def _is_modal_may(text: str, match: re.Match) -> bool:
     return not _MODAL_CONTEXT.search(text, max(0, match.start() - 12), match.start())
 
 
-def _resolve(match: re.Match, published: date | None, prefer_future: bool = False) -> TimeRef | None:
+# Resolved times by (expression, anchor day, prefer_future). Articles of one
+# day repeat their time words ("on Monday", "last year", "in March"), and a
+# resolution costs a groupdict of ~40 groups, date arithmetic and a model,
+# while the lookup costs a dict probe. The groups follow from the matched
+# text (the regex is tried at a word start, and its only lookahead, after a
+# year, decides where the match ends), so the text is a sound key. Bounded:
+# cleared when full, since anchors move on with the news.
+_RESOLVED: dict[tuple[str, date, bool | str], TimeRef | None] = {}
+_RESOLVED_MAX = 4096
+_UNRESOLVED = object()
+
+
+def _resolve(match: re.Match, published: date | None, prefer_future: bool | str = False) -> TimeRef | None:
     anchor = published or date.today()
+    key = (match.group(0), anchor, prefer_future)
+    found = _RESOLVED.get(key, _UNRESOLVED)
+    if found is _UNRESOLVED:
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
+        found = _RESOLVED[key] = _resolve_match(match, anchor, prefer_future)
+    return found
+
+
+def _resolve_match(match: re.Match, anchor: date, prefer_future: bool | str) -> TimeRef | None:
     text = match.group(0).strip()
     g = match.groupdict()
     span = _span(g, anchor, prefer_future)
@@ -188,8 +211,8 @@ def _resolve(match: re.Match, published: date | None, prefer_future: bool = Fals
         return None
     start, end, granularity = span
     if g["since"]:
-        return TimeRef(text=text, start=start, end=max(start, anchor), granularity="range")
-    return TimeRef(text=text, start=start, end=end, granularity=granularity)
+        return trusted(TimeRef, {"text": text, "start": start, "end": max(start, anchor), "granularity": "range"})
+    return trusted(TimeRef, {"text": text, "start": start, "end": end, "granularity": granularity})
 
 
 def _span(g: dict, anchor: date, future: bool) -> tuple[date, date, str] | None:

@@ -1,0 +1,239 @@
+"""General event patterns seen on the demo pages (issue 3), each tested with
+sentences written for the test, not copied from the pages: forecasts are not
+actions, explicit speakers beat earlier names, continued cuts, "unlikely to",
+apposition after a country, and a spread of everyday news syntax."""
+
+from datetime import date
+
+import pytest
+
+from enrich.tagger import tag
+
+PUBLISHED = date(2024, 3, 4)
+
+
+def events_of(text):
+    return {(e.actor, e.action, e.negated, e.modality) for e in tag(text, PUBLISHED).events}
+
+
+def pairs(text):
+    return {(e.actor, e.action) for e in tag(text, PUBLISHED).events}
+
+
+# ------------------------------------------------- revising a forecast is no action
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Glencore cut its 2024 copper production guidance on Thursday.",
+        "Vale lowered its full-year nickel output estimate after heavy rains.",
+        "Rio Tinto raised its iron ore shipment forecast for the year.",
+        "Production forecasts for the Pilbara mines were cut again.",
+    ],
+)
+def test_revising_a_forecast_is_not_an_action(text):
+    assert events_of(text) == set()
+
+
+def test_a_price_word_in_another_clause_is_not_the_object():
+    # "cuts ... as prices rose": the verb's object is the forecast, the prices belong to the next clause.
+    found = pairs("Brazil's coffee agency trims crop outlook while prices climb to a record")
+    assert not {a for a in found if a[1] in ("price_cut", "output_cut")}
+    assert ("Brazil", "price_cut") not in pairs("Brazil cuts its sugar estimate as prices slide")
+
+
+def test_real_cuts_next_to_forecast_words_still_count():
+    assert events_of("Codelco will cut output at its Chuquicamata mine, it said, above analyst estimates.") >= {
+        ("Codelco", "output_cut", False, "planned")
+    }
+    assert ("Alrosa", "price_cut") in pairs("Alrosa cut prices for large rough diamonds by 10%.")
+    assert ("Anglo American", "output_cut") in pairs("Output is forecast to fall after Anglo American cut production at its copper mines.")
+
+
+# ------------------------------------------- the speaker of "X said it would" is X
+
+
+def test_reported_speaker_beats_the_producer_named_before():
+    text = "OPEC+ agreed on a new deal. Kazakhstan said it would cut crude production by 82,000 barrels per day."
+    assert ("Kazakhstan", "output_cut", False, "planned") in events_of(text)
+    assert ("OPEC+", "output_cut") not in pairs(text)
+
+
+def test_reported_speaker_with_time_and_that():
+    text = "Glencore reported higher profit. Chile said on Monday that it would halt copper exports to the smelter."
+    assert ("Chile", "export_ban", False, "planned") in events_of(text)
+
+
+def test_pronoun_without_speaker_still_takes_the_last_producer():
+    text = "Vale reported a loss. It will reduce iron ore output at its Brucutu mine."
+    assert ("Vale", "output_cut", False, "planned") in events_of(text)
+
+
+def test_output_and_exports_cut_together():
+    found = events_of("Iraq said it would reduce oil output and exports by 220,000 barrels per day.")
+    assert ("Iraq", "output_cut", False, "planned") in found
+    assert ("Iraq", "export_ban", False, "planned") in found  # a government cutting exports restricts them
+    assert pairs("Gazprom will reduce gas production and exports next year.") == {("Gazprom", "output_cut"), ("Gazprom", "supply_restriction")}
+
+
+# ---------------------------------------------------- continuing a cut is a cut
+
+
+@pytest.mark.parametrize(
+    "text, actor, modality",
+    [
+        ("Kuwait will maintain its voluntary cuts of 135,000 bpd through September.", "Kuwait", "planned"),
+        ("The United Arab Emirates said it would keep its additional cut in place until June.", "United Arab Emirates", "planned"),
+        ("Algeria extended its own output cut into the third quarter.", "Algeria", "asserted"),
+    ],
+)
+def test_continuing_a_cut(text, actor, modality):
+    assert (actor, "output_cut", False, modality) in events_of(text)
+
+
+def test_keeping_other_cuts_is_not_an_output_cut():
+    assert events_of("The central bank kept its rate cut in place for a third month.") == set()
+
+
+# ---------------------------------------------- "unlikely to": negated and possible
+
+
+@pytest.mark.parametrize(
+    "text, actor, action",
+    [
+        ("Traders said Saudi Aramco was unlikely to raise its official selling prices for April.", "Saudi Aramco", "price_increase"),
+        ("OPEC+ meets next week. Analysts said the cartel is unlikely to boost oil output before June.", "OPEC+", "output_increase"),
+        ("Codelco is unlikely to restart the Ventanas smelter this year, a source said.", "Codelco", "output_increase"),
+    ],
+)
+def test_unlikely_is_a_negated_possibility(text, actor, action):
+    found = [e for e in tag(text, PUBLISHED).events if e.action == action]
+    assert found, text
+    if actor:
+        assert found[0].actor == actor
+    assert (found[0].negated, found[0].modality) == (True, "possible")
+
+
+def test_likely_stays_possible_and_not_negated():
+    assert ("BHP", "output_cut", False, "possible") in events_of("BHP is likely to cut nickel output at its Western Australia mines.")
+
+
+# ---------------------------------------------- apposition after a country or producer
+
+
+@pytest.mark.parametrize(
+    "text, actor, action",
+    [
+        ("Ghana, the second-largest producer, suspended forward sales of its next crop.", "Ghana", "sales_halt"),
+        ("Peru, one of the biggest copper exporters, banned exports of copper concentrate.", "Peru", "export_ban"),
+        ("Alrosa, Russia's state-run miner, halted sales in September.", "Alrosa", "sales_halt"),
+        ("Chevron, the only U.S. major still working in the country, resumed shipments of crude.", "Chevron", "sales_resume"),
+    ],
+)
+def test_apposition_after_the_actor(text, actor, action):
+    assert {(a, b) for a, b in pairs(text) if b == action} == {(actor, action)}
+
+
+def test_export_bans_from_the_demo_keep_working():
+    assert ("Indonesia", "export_ban", False, "possible") in events_of("Indonesia is weighing a ban on exports of nickel matte, officials said.")
+    text = "Indonesia is the top miner of nickel. The country, the biggest nickel producer, banned exports of raw ore in 2020."
+    assert ("Indonesia", "export_ban", False, "asserted") in events_of(text)
+
+
+# ------------------------------------------------------------ everyday news syntax
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # lists
+        ("Rio Tinto, BHP and Vale all cut iron ore output in the quarter.", {("Rio Tinto", "output_cut"), ("BHP", "output_cut"), ("Vale", "output_cut")}),
+        ("Alrosa and De Beers halted sales of rough diamonds in October.", {("Alrosa", "sales_halt"), ("De Beers", "sales_halt")}),
+        ("The United States and the United Kingdom imposed sanctions on Russian aluminium.", {("United States", "sanctions"), ("United Kingdom", "sanctions")}),
+        # coreference
+        ("Glencore reported weaker results. The company will close its Mount Isa copper smelter.", {("Glencore", "output_cut")}),
+        ("Freeport-McMoRan is under pressure. The miner halted operations at its Grasberg mine after a landslide.", {("Freeport-McMoRan", "output_cut")}),
+        ("India is the second-largest importer. The government banned imports of wheat flour.", {("India", "import_ban")}),
+        ("Petrobras posted a record profit, and it plans to raise diesel prices next week.", {("Petrobras", "price_increase")}),
+        # passive voice
+        ("Sales of rough diamonds were halted by Alrosa in September.", {("Alrosa", "sales_halt")}),
+        ("Production at Glencore's Mutanda mine was suspended in November.", {("Glencore", "output_cut")}),
+        ("Exports of nickel ore were banned by Indonesia in 2020.", {("Indonesia", "export_ban")}),
+        # nominalisations
+        ("Alrosa's suspension of sales lasted two months.", {("Alrosa", "sales_halt")}),
+        ("China's ban on imports of Japanese seafood hit fishermen.", {("China", "import_ban")}),
+        ("The acquisition of Newcrest by Newmont closed in November.", {("Newmont", "acquisition")}),
+        ("Codelco's output cuts at El Teniente deepened the copper deficit.", {("Codelco", "output_cut")}),
+        # plain
+        ("Nutrien raised potash prices for North American buyers.", {("Nutrien", "price_increase")}),
+        ("Albemarle cut lithium production at its Kemerton plant.", {("Albemarle", "output_cut")}),
+        ("Gold rose 1.2% to a record on Friday.", {("gold", "price_rise")}),
+        ("Workers at BHP's Escondida mine went on strike on Tuesday.", {("BHP", "strike")}),
+        ("Anglo American agreed to buy a 10% stake in De Beers.", {("Anglo American", "acquisition")}),
+    ],
+)
+def test_everyday_syntax(text, expected):
+    assert pairs(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # negation and denial
+        ("Petra Diamonds did not halt sales of small stones despite the slump.", ("Petra Diamonds", "sales_halt", True, "asserted")),
+        ("Rio Tinto denied it would close its Yarwun alumina refinery.", ("Rio Tinto", "output_cut", True, "planned")),
+        ("De Beers has no plans to cut rough diamond prices, its chief executive said.", ("De Beers", "price_cut", True, "planned")),
+        ("China ruled out a ban on Australian coal imports.", ("China", "import_ban", True, "asserted")),
+        ("India will not ban rice exports this year, the food minister said.", ("India", "export_ban", True, "planned")),
+        # modality
+        ("Indonesia may restrict exports of bauxite from June.", ("Indonesia", "export_ban", False, "possible")),
+        ("Glencore is considering closing its Nordenham zinc smelter.", ("Glencore", "output_cut", False, "possible")),
+        ("Barrick plans to restart the Porgera mine in the first quarter.", ("Barrick", "output_increase", False, "planned")),
+        ("Saudi Aramco will raise its official selling prices for Asia in April.", ("Saudi Aramco", "price_increase", False, "planned")),
+        # reported speech
+        ("Alrosa sold about $200 million of diamonds in December, people familiar with the matter said.", ("Alrosa", "sales", False, "asserted")),
+        ("The European Union imposed sanctions on Russian diamonds, the Commission said on Friday.", ("European Union", "sanctions", False, "asserted")),
+        ("BHP said on Tuesday it would suspend operations at its Nickel West mines.", ("BHP", "output_cut", False, "planned")),
+    ],
+)
+def test_negation_modality_and_speech(text, expected):
+    assert expected in events_of(text)
+
+
+def test_barring_long_named_exchanges_from_trading_is_a_sanction():
+    text = "Japan and Canada on Monday barred the Tokyo Commodity Exchange and the Toronto Stock Exchange from trading new Iranian crude."
+    assert {("Japan", "sanctions"), ("Canada", "sanctions")} <= pairs(text)
+
+
+# ------------------------------------------------------------------ internals
+
+
+def test_trusted_models_equal_validated_ones():
+    """enrich.trusted skips validation: its models must be indistinguishable."""
+    from enrich.trusted import trusted
+    from newsflow.models import Amount, Event, Producer, TimeRef
+
+    when = {"text": "in March", "start": date(2024, 3, 1), "end": date(2024, 3, 31), "granularity": "month"}
+    amount = {"value": 1e8, "unit": "USD", "approximate": True, "text": "about $100 million"}
+    event = {"actor": "Alrosa", "action": "sales", "object": "diamonds", "when": TimeRef(**when), "amount": Amount(**amount),
+             "change_pct": None, "negated": False, "modality": "asserted", "sentence": "Alrosa sold.", "start": 0, "end": 12,
+             "confidence": 0.9}  # fmt: skip
+    producer = {"name": "Alrosa", "kind": "company", "in_catalogue": True, "country": "Russia", "commodities": ["diamonds"], "mentions": 2}
+    for model, values in ((TimeRef, when), (Amount, amount), (Event, event), (Producer, producer)):
+        built = trusted(model, dict(values))
+        assert built == model(**values)
+        assert built.model_dump_json() == model(**values).model_dump_json()
+        assert built.model_fields_set == set(model.model_fields)
+
+
+def test_sentence_split_keeps_abbreviations_together():
+    from enrich.sentences import split_sentences
+
+    text = "Shares of U.S. Steel fell. Foo Corp. said on Dec. 5 it would act. J. P. Morgan agreed.\n\nNew paragraph here"
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Shares of U.S. Steel fell.",
+        "Foo Corp. said on Dec. 5 it would act.",
+        "J. P. Morgan agreed.",
+        "New paragraph here",
+    ]
