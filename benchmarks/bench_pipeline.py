@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -141,78 +140,6 @@ def start_service(name: str, config: Path, env: dict[str, str], log_dir: Path) -
         [sys.executable, "-m", "newsflow", name, "--config", str(config)],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-
-
-def _proc_stat(pid: int) -> tuple[int, str, float] | None:
-    """(parent pid, label, CPU seconds) of a process, from /proc (Linux only)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat = f.read()
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return None
-    fields = stat[stat.rindex(")") + 2:].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return int(fields[1]), _label(pid, cmdline), (int(fields[11]) + int(fields[12])) / ticks
-
-
-def _label(pid: int, cmdline: str) -> str:
-    if pid == os.getpid():
-        return "benchmark harness"
-    if "newsflow.feedserver" in cmdline:
-        return "web server (load generator)"
-    for name in ("ingest", "enrich", "sink"):
-        if f"newsflow {name}" in cmdline:
-            return name
-    if "tansu" in cmdline:
-        return "broker (tansu)"
-    if cmdline.startswith("postgres") or "/postgres" in cmdline.split(" ")[0]:
-        return "postgres"
-    if "multiprocessing" in cmdline or "spawn_main" in cmdline or "forkserver" in cmdline:
-        return "ingest extraction pool"
-    return "other"
-
-
-def cpu_by_role() -> dict[str, float]:
-    """CPU seconds used so far by this process, its descendants and Postgres, per role."""
-    stats = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (stat := _proc_stat(int(entry))):
-            stats[int(entry)] = stat
-    mine = {os.getpid()}
-    changed = True
-    while changed:
-        before = len(mine)
-        mine |= {pid for pid, (ppid, _, _) in stats.items() if ppid in mine}
-        changed = len(mine) != before
-    totals: dict[str, float] = {}
-    for pid, (_, label, cpu) in stats.items():
-        if pid in mine or label == "postgres":
-            totals[label] = totals.get(label, 0.0) + cpu
-    return totals
-
-
-def start_service(name: str, config: Path, env: dict[str, str], log_dir: Path) -> subprocess.Popen:
-    log = open(log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "newsflow", name, "--config", str(config)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-
-
-def warm_up(settings: Settings, dsn: str) -> None:
-    """One article through enrich and sink: groups joined, schema in place."""
-    url = f"http://warmup.invalid/{uuid.uuid4().hex}"
-    now = datetime.now(UTC)
-    article = RawArticle(
-        id=article_id(url), url=url, canonical_url=url, feed_url=url, entry_id="warmup",
-        title="warm-up", text="Alrosa halted sales in September.", fetched_at=now, published_at=now,
-    )
-    producer = make_producer(settings)
-    producer.send(settings.topics.raw, key=article.id.encode(), value=encode(article)).get(30)
-    producer.close()
-    wait_for_rows(dsn, 1, 120)
 
 
 def serve_in_own_process(root: Path) -> tuple[subprocess.Popen, str]:

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 from ingest.extract import extract_article, extract_page, html_language, split_authors
+from seeds import seed_article_text
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_06f00fe4308eb2b2.txt"
-SEED_TEXT = (
-    SEED.read_text(encoding="utf-8")
-    if SEED.exists()
-    else "Alrosa and De Beers both sold about $100 million worth of diamonds in late November.\n\n" * 8
-)
+SEED_TEXT = seed_article_text()
 
 
 def seed_page() -> str:

@@ -1,13 +1,11 @@
 """The enrichment tagger (issue 3): producers, countries, commodities, events."""
 
 from datetime import date
-from pathlib import Path
 
-import pytest
 
+from seeds import seed_article_text
 from enrich.tagger import TAGGER_VERSION, tag
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_06f00fe4308eb2b2.txt"
 PUBLISHED = date(2023, 12, 18)
 
 
@@ -181,9 +179,8 @@ def test_datetime_published_is_accepted():
 # ---------------------------------------------------------------- the seed article
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="shared seed article not present")
 def test_seed_article_exact_result():
-    tags = tag(SEED.read_text(encoding="utf-8"), PUBLISHED)
+    tags = tag(seed_article_text(), PUBLISHED)
     assert [p.name for p in tags.producers] == ["Alrosa", "De Beers"]
     assert {"Russia", "India", "United States", "China"} <= set(tags.countries)
     assert tags.commodities == ["diamonds"]
