@@ -16,6 +16,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import OffsetAndMetadata
 
 from newsflow.errors import DecodeError
 from newsflow.kafka import Offsets, dead_letter, ensure_topics, make_consumer, make_producer, next_offsets, reached
@@ -121,9 +122,7 @@ def _send_one(record: ConsumerRecord, producer: KafkaProducer, settings: Setting
     return producer.send(settings.topics.enriched, key=enriched.article.id.encode(), value=encode(enriched))
 
 
-def _as_commit(offsets: Offsets) -> dict[TopicPartition, Any]:
-    from kafka.structs import OffsetAndMetadata
-
+def _as_commit(offsets: Offsets) -> dict[TopicPartition, OffsetAndMetadata]:
     return {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()}
 
 

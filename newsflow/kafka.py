@@ -153,6 +153,3 @@ def reached(positions: Mapping[TopicPartition, int], targets: Mapping[TopicParti
     """
     return all(positions.get(tp, 0) >= offset for tp, offset in targets.items())
 
-
-def is_retriable(error: BaseException) -> bool:
-    return isinstance(error, KafkaError) and bool(getattr(error, "retriable", False))
