@@ -82,9 +82,12 @@ class _FolderServer(ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def serve_folder(root: Path) -> Iterator[str]:
-    """Serve ``root`` on a free loopback port; yield the base URL."""
-    server = _FolderServer(root)
+def serve_folder(root: Path, preferred_port: int = 0) -> Iterator[str]:
+    """Serve ``root`` on loopback (``preferred_port`` if it is free); yield the base URL."""
+    try:
+        server = _FolderServer(root, preferred_port)
+    except OSError:
+        server = _FolderServer(root)
     thread = threading.Thread(target=server.serve_forever, name="feedserver", daemon=True)
     thread.start()
     try:

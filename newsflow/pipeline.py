@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 def run_pipeline(settings: Settings, stopper: Stopper, *, once: bool) -> int:
     """Start what is missing, then run the stages once or until stopped."""
     with contextlib.ExitStack() as stack:
-        settings = _start_missing_services(settings, stack)
-        settings = _default_to_seed_feeds(settings, stack)
+        data_dir = settings.data_dir or Path(platformdirs.user_data_dir("newsflow"))
+        settings = _start_missing_services(settings, data_dir, stack)
+        settings = _default_to_seed_feeds(settings, data_dir, stack)
         if once:
             from newsflow.summary import format_summary, load_summary
 
@@ -94,8 +95,7 @@ def _guard(name: str, stage: Callable[[], object], stopper: Stopper, failures: l
         stopper.stop(f"{name} failed")
 
 
-def _start_missing_services(settings: Settings, stack: contextlib.ExitStack) -> Settings:
-    data_dir = settings.data_dir or Path(platformdirs.user_data_dir("newsflow"))
+def _start_missing_services(settings: Settings, data_dir: Path, stack: contextlib.ExitStack) -> Settings:
     updates: dict[str, object] = {}
     if not settings.kafka_bootstrap_servers:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -109,12 +109,18 @@ def _start_missing_services(settings: Settings, stack: contextlib.ExitStack) -> 
     return settings.model_copy(update=updates) if updates else settings
 
 
-def _default_to_seed_feeds(settings: Settings, stack: contextlib.ExitStack) -> Settings:
+def _default_to_seed_feeds(settings: Settings, data_dir: Path, stack: contextlib.ExitStack) -> Settings:
     if settings.feeds:
         return settings
     from seeds import FEEDS_DIR, SEEDS_DIR
 
-    base_url = stack.enter_context(serve_folder(SEEDS_DIR))
+    # Article ids hash the URL, port included: serving the seeds on the port
+    # used last time keeps them the same articles, so a second run finds
+    # nothing new instead of storing them again under new ids.
+    port_file = data_dir / "seed-server.port"
+    base_url = stack.enter_context(serve_folder(SEEDS_DIR, _read_port(port_file)))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port_file.write_text(base_url.rsplit(":", 1)[1])
     feeds = [
         FeedConfig(url=f"{base_url}/feeds/{path.name}", name=path.stem, interval_s=60)
         for path in sorted(FEEDS_DIR.iterdir())
@@ -124,6 +130,13 @@ def _default_to_seed_feeds(settings: Settings, stack: contextlib.ExitStack) -> S
     # The seed server is on loopback, which the fetcher otherwise refuses.
     fetch = settings.fetch.model_copy(update={"allow_private_addresses": True})
     return settings.model_copy(update={"feeds": feeds, "fetch": fetch})
+
+
+def _read_port(path: Path) -> int:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return 0
 
 
 def _without_password(url: str) -> str:

@@ -111,3 +111,11 @@ def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path
     assert "embedded Tansu broker" in done.stdout
     assert "embedded Postgres" in done.stdout
     assert "Alrosa" in done.stdout and "sales_halt" in done.stdout and "import_ban" in done.stdout
+
+    # The embedded Postgres keeps the poller's state: a second run finds nothing new.
+    again = subprocess.run(
+        [sys.executable, "-m", "newsflow", "run", "--once"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "0 new entr" in again.stdout and "0 article(s) written" in again.stdout, again.stdout
