@@ -97,6 +97,9 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
             return [after]
     if rule.strict:
         owner = _owner(article, sentence, trigger, kinds)
+        if owner and _JOINS.search(article.text, max(sentence[0], owner.start - 30), owner.start):
+            # "Japan joined the G7 price cap": the joiner acts, not the owner.
+            return _left_subjects(article, sentence, trigger, kinds)
         return [owner] if owner else []
     subjects = _left_subjects(article, sentence, trigger, kinds)
     if subjects:
@@ -104,7 +107,33 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
     if rule.action == "purchase_deferral":
         after = _after_preposition(article, sentence, trigger, kinds, ("from", "with", "by"))
         return [after] if after else []
-    return []
+    speaker = _quote_speaker(article, sentence, trigger, kinds)
+    return [speaker] if speaker else []
+
+
+_QUOTE_WE = re.compile(r"[\"“](?:[^\"”]*?\s)?(?:we|our|we['’]ll|we['’]re)\s", re.I)
+_SPEAKER_GAP = re.compile(r"[\s,]*(?:(?:said|says|told|added)\s+)?(?:the\s+|a\s+|an\s+)?$", re.I)
+
+
+def _quote_speaker(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...]) -> Actor | None:
+    """'"We will not cut production," Antofagasta's chief executive said': the
+    first person inside a quote is the company named right after it."""
+    text = article.text
+    if '"' not in text[sentence[0] : trigger.start] and "“" not in text[sentence[0] : trigger.start]:
+        return None
+    if not _QUOTE_WE.search(text, sentence[0], trigger.start):
+        return None
+    close = min((at for at in (text.find('"', trigger.end, sentence[1]), text.find("”", trigger.end, sentence[1])) if at >= 0), default=-1)
+    if close < 0:
+        return None
+    for mention in article.mentions_between(close + 1, min(sentence[1], close + 50)):
+        if mention.kind in kinds and _SPEAKER_GAP.match(text, close + 1, mention.start):
+            return Actor(mention.name, mention.kind, mention.start, "by")
+        break
+    return None
+
+
+_JOINS = re.compile(r"\b(?:join(?:s|ed|ing)?|adopt(?:s|ed|ing)?|back(?:s|ed|ing)?|implement(?:s|ed|ing)?|signed\s+up\s+to)\s+(?:the\s+)?$", re.I)
 
 
 def _by_agent(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...]) -> Actor | None:
@@ -186,15 +215,26 @@ _APPOSITION = re.compile(
 
 def _appositions(text: str, candidates: list[Mention], end: int) -> list[tuple[int, int]]:
     """The spans of appositions that follow a candidate and close before ``end``."""
+    spans = [span for span in _dash_asides(text, candidates[0].end, end) if any(m.end == span[0] for m in candidates)]
     if text.count(",", candidates[0].end, end) < 2:
-        return []
-    spans = []
+        return spans
     for mention in candidates:
         if text.startswith(",", mention.end):
             match = _APPOSITION.match(text, mention.end, end)
             if match:
                 spans.append((mention.end, match.end()))
     return spans
+
+
+# "Vale — the world's second-largest iron ore miner — halted": a closed pair of
+# dashes is an aside, not a clause break.
+_DASH_ASIDE = re.compile(r"\s[—–]\s[^—–;]{1,120}?\s[—–]\s")
+
+
+def _dash_asides(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    if text.find("—", start, end) < 0 and text.find("–", start, end) < 0:
+        return []
+    return [(m.start(), m.end()) for m in _DASH_ASIDE.finditer(text, start, end)]
 
 
 def _clause_breaks(article: Article, start: int, end: int) -> list[re.Match]:
@@ -206,12 +246,14 @@ def _clause_breaks(article: Article, start: int, end: int) -> list[re.Match]:
         match = _CLAUSE_BREAK.match(text, position, end)
         if match:
             found.append(match)
+    asides = _dash_asides(text, start, end)
     for mark in (";", " — ", " – "):
         at = text.find(mark, start, end)
         while at >= 0:
-            match = _CLAUSE_BREAK.match(text, at, end)
-            if match:
-                found.append(match)
+            if not any(lo <= at < hi for lo, hi in asides):
+                match = _CLAUSE_BREAK.match(text, at, end)
+                if match:
+                    found.append(match)
             at = text.find(mark, at + 1, end)
     found.sort(key=lambda m: m.start())
     return found
@@ -223,6 +265,8 @@ def _resumes_subject(text: str, brk: re.Match, end: int) -> bool:
     with unions, agreed to cut")."""
     if brk.group(0).lower() == "but" and _SUBJECTLESS.match(text, brk.end(), end):
         return True
+    if brk.group(0).lower() == "but" and not text[brk.end() : end].strip() and _SUBJECTLESS.match(text, brk.end()):
+        return True  # "cut the price for Europe, but raised it for Asia": the trigger is the verb
     comma = text.rfind(",", brk.end(), end)
     return comma >= 0 and bool(_SUBJECTLESS.match(text, comma + 1, end) or not text[comma + 1 : end].strip())
 
@@ -362,7 +406,15 @@ def _speaker(article: Article, pronoun: Mention, kinds: tuple[str, ...]) -> Ment
     before = [m for m in article.mentions_between(sentence_start, pronoun.start) if m.kind in ("producer", "country") and m.kind in kinds]
     if before and _REPORTING_GAP.fullmatch(article.text, before[-1].end, pronoun.start):
         return before[-1]
+    # "BHP walked away from Anglo, saying it would not bid": the participle
+    # shares the subject of the main clause, the sentence's first name.
+    if before and _PARTICIPLE_GAP.search(article.text, max(sentence_start, pronoun.start - 30), pronoun.start):
+        if not _PREPOSITION.search(article.text[max(sentence_start, before[0].start - 40) : before[0].start]):
+            return before[0]
     return None
+
+
+_PARTICIPLE_GAP = re.compile(r",\s+(?:saying|adding|noting|arguing|warning|insisting|explaining)\s+(?:that\s+)?$", re.I)
 
 
 _OWNED_EVENT = re.compile(r"['’]s?\s+(?:[\w-]+\s+)?(?:suspension|halt|ban|embargo|cuts?|closure|shutdown|outage|strike|exit|move|sanctions|decision)\b")

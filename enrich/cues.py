@@ -62,7 +62,7 @@ CUE_MARKERS = {
     "expectations prediction predictions",
     # Words that put a bare month ahead of the publication date (enrich.events).
     "future": "will shall from starting beginning effective until take takes come due next upcoming ll",
-    "planned": "will would shall plan plans planned planning intend intends intended intending aim aims aimed aiming set "
+    "planned": "is are will would shall plan plans planned planning intend intends intended intending aim aims aimed aiming set "
     "scheduled due going prepare prepares preparing prepared pledge pledges pledged vow vows vowed "
     "promise promises promised commit commits committed expect expects expected ll",
 }
@@ -74,17 +74,23 @@ _DENIAL_BEFORE = re.compile(
 _PARENTHETICAL = re.compile(r",\s+(?:which|who|whose|one\s+of|a|an|the|its|part\s+of|owned|controlled|based)\b[^,]*,", re.I)
 
 
+_SUBORDINATOR = re.compile(r"\b(?:after|before|because|since|when|while|although|though|once|until|as)\s+$", re.I)
+
+
 def cue_window(article: Article, sentence: tuple[int, int], trigger: Trigger, actor: Actor) -> tuple[int, str]:
     """The words that can negate or hedge this trigger: from the actor (or the
     reporting clause, for "X denied it would ...") up to the end of the trigger."""
     start = actor.start if sentence[0] <= actor.start < trigger.start else sentence[0]
-    if actor.how == "anaphor":
+    if actor.how == "anaphor" and not _SUBORDINATOR.search(article.text, max(sentence[0], start - 12), start):
         # "OPEC+ will not deepen its cuts", "Alrosa denied it would halt sales":
-        # the cues sit between the named antecedent and the pronoun.
+        # the cues sit between the named antecedent and the pronoun (but not
+        # across "... could restart, after the company idled": a clause of its own).
         antecedent = article.last_before(actor.kind, actor.start, 0)
         if antecedent is not None and sentence[0] <= antecedent.start < start:
             start = antecedent.start
-    if actor.how in ("by", "inside", "article", "commodity") and start > trigger.start:
+    if actor.how == "commodity" and trigger.rule.action in ("price_fall", "price_rise") and trigger.start <= actor.start < trigger.end:
+        start = trigger.start  # "blaming a 40% slump in nickel prices": the noun phrase has no modality of its own
+    elif actor.how in ("by", "inside", "article", "commodity") and start > trigger.start:
         start = sentence[0]
     window = article.text[start : trigger.end]
     cut = None
@@ -118,10 +124,13 @@ def is_negated(article: Article, sentence: tuple[int, int], window_start: int, w
 # "Alrosa to halt sales in March": a name followed by "to" and the action, the
 # headline future (not "agreed to", which is decided).
 _NAME_TO = re.compile(r"(?:[A-Z][\w&'’.+-]*\s+){1,5}to\s+")
+# "prompting Albemarle to restart": a causative reports what happened.
+_CAUSATIVE = re.compile(r"\b(?:prompt|force|lead|led|push|cause|drive|drove|allow|encourage|spur)(?:s|ed|ing)?\s+$", re.I)
 
 
 def modality(article: Article, window_start: int, window: str, trigger: Trigger, rule: Rule) -> str:
     found = _modality(article, window_start, trigger.end, window, rule)
     if found == "asserted" and _NAME_TO.fullmatch(article.text, window_start, trigger.start):
-        return "planned"
+        if not _CAUSATIVE.search(article.text, max(0, window_start - 20), window_start):
+            return "planned"
     return found

@@ -33,6 +33,7 @@ _SEGMENT_BREAK = re.compile(
 )
 _DOWN_WORDS = re.compile(r"\b(?:down|fell|fall|lower|drop|dropped|declin\w*|cut|reduc\w*|slump\w*|plung\w*|lost|loss|slid|sank|decrease\w*)\b", re.I)
 _COMMODITY_SUBJECT = re.compile(
+    r"(?:\s[—–]\s[^—–;]{1,100}?\s[—–](?=\s))?"  # "Gold — a safe haven — fell"
     r"(?:(?:\s+[\w-]+)?\s+(?:prices?|futures|contracts?|spot\s+prices?|benchmark))?"
     r"(?:\s+(?:on|in|at)\s+(?:the\s+)?(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*)?"
     r"(?:\s+for\s+(?:delivery|settlement)\s+in\s+(?:[\w-]+\s+){0,2}?[\w-]+)?"
@@ -227,12 +228,32 @@ def _segment(text: str, sentence: tuple[int, int], triggers: list[Trigger], inde
 _HOW_CONFIDENCE = {"by": 1.0, "inside": 0.95, "owner": 0.95, "subject": 1.0, "list": 0.95, "anaphor": 0.8, "commodity": 1.0, "article": 0.7}
 
 
+# A noun trigger whose own predicate cancels it: "the strike at X has been
+# called off", "a walkout planned for Monday was averted".
+_CANCELLABLE = frozenset({"strike", "sales_halt", "output_cut", "export_ban", "import_ban", "acquisition"})
+_CALLED_OFF = re.compile(
+    r"(?:\s+(?!(?:but|while|after|as|because)\b|and\s+(?-i:[a-z]))[\w'’.-]+){0,12}?\s+(?:(?:has|have|had)\s+been|was|were)\s+"
+    r"(?:called\s+off|cancell?ed|averted|scrapped|abandoned|withdrawn)\b",
+    re.I,
+)
+
+
+def _cancelled(text: str, start: int, end: int) -> bool:
+    rest = text[start:end]
+    # (Substring tests first: almost no sentence has any of these words.)
+    if not ("off" in rest or "cancel" in rest or "avert" in rest or "scrap" in rest or "abandon" in rest or "withdrawn" in rest):
+        return False
+    return bool(_CALLED_OFF.match(text, start, end))
+
+
 def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor: Actor, segment: tuple[int, int], figures: Figures) -> Event:
     text = article.text
     rule = trigger.rule
     window_start, window = cue_window(article, sentence, trigger, actor)
     negated = is_negated(article, sentence, window_start, window, trigger)
     mode = modality(article, window_start, window, trigger, rule)
+    if not negated and rule.action in _CANCELLABLE and _cancelled(text, trigger.end, sentence[1]):
+        negated, mode = True, "planned"  # "a planned strike ... was called off": it will not happen
     when = None
     if figures.times:  # the future-context scan is only worth it when there is a time to resolve
         future = True if mode == "planned" else ("nearest" if _future_context(article, segment) else False)

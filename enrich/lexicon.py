@@ -27,7 +27,7 @@ _GAP = r"(?:\s+(?!and\b|but\b|or\b|while\b|as\b|after\b|before\b|because\b)[\w'�
 _GAP2 = r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.-]+){0,2}?\s+"
 _PASSIVE_AUX = r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,3}?\s+(?:were|was|have\s+been|has\s+been|had\s+been|will\s+be|would\s+be|could\s+be|may\s+be|might\s+be|is\s+being|are\s+being|be|remain|remained|remains|been)\s+(?:\w+\s+)?"
 
-_SALES = r"(?:sales|selling|sale|auctions?|tenders?|sights?|offerings?)\b"
+_SALES = r"(?:e-)?(?:sales|selling|sale|auctions?|tenders?|sights?|offerings?)\b"  # "e-auctions"
 _PRODUCTION_WORDS = (
     "line pipeline pipelines output production producing mining operations mine mines plant plants smelter smelters smelting refinery "
     "refineries lines trains units field fields oilfield oilfields well wells capacity extraction drilling pumping furnace furnaces "
@@ -36,7 +36,8 @@ _PRODUCTION_WORDS = (
 _PRODUCTION = r"(?:" + "|".join(sorted(_PRODUCTION_WORDS.split(), key=len, reverse=True)) + r")\b"
 # Words every match of _PASSIVE_AUX contains (see Rule.objects).
 _PASSIVE_WORDS = "were was been be being remain remained remains"
-_CUSTOMERS = r"(?:customers|clients|buyers|sightholders|purchasers|traders|manufacturers|cutters|dealers|converters|refiners|utilities|mills|importers|offtakers)"
+# (Singular too: "let Pakistan's state importer postpone cargoes".)
+_CUSTOMERS = r"(?:customers?|clients?|buyers?|sightholders?|purchasers?|traders?|manufacturers?|cutters?|dealers?|converters?|refiners?|utilit(?:y|ies)|mills?|importers?|offtakers?)"
 _PRICE_DOWN = (
     r"(?:fell|fall|falls|fallen|falling|dropped|drop|drops|dropping|declined|decline|declines|declining|slumped|slump"
     r"|slumps|slumping|slid|slide|slides|sliding|sank|sink|sinks|sinking|tumbled|tumble|tumbles|tumbling|plunged|plunge"
@@ -102,12 +103,12 @@ class Lexicon:
 
 # Object words of the rules below, for Rule.objects (the regexes require one of them).
 _SALES_WORDS = "sales selling sale auction auctions tender tenders sight sights offering offerings"
-_PRICE_WORDS = "price prices osp osps premium premiums"
+_PRICE_WORDS = "price prices osp osps premium premiums offers"
 _HALT = "halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping pause pauses paused pausing freeze freezes froze frozen freezing cease ceases ceased ceasing cancel cancels cancelled canceled cancelling canceling postpone postpones postponed postponing skip skips skipped skipping scrap scraps scrapped shelve shelved"
 _HALT_NOUN = "halt halts suspension suspensions pause freeze moratorium stop cessation stoppage cancellation"
 _CUT = "curtail curtails curtailed curtailing cut cuts cutting curb curbs curbed curbing reduce reduces reduced reducing lowered lowers lowering slash slashes slashed slashing trim trims trimmed trimming scale scales scaled scaling pare pares pared paring rein reins reined"
-_STOP_OPS = "control controls controlled controlling cap caps capped halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping shut shuts shutting close closes closed closing idle idles idled idling mothball mothballs mothballed pause pauses paused pausing cease ceases ceased ceasing limit limits limited limiting restrict restricts restricted restricting"
-_RAISE = "raise raises raised raising boost boosts boosted boosting increase increases increased increasing lift lifts lifted lifting ramp ramps ramped ramping expand expands expanded expanding restart restarts restarted restarting reopen reopens reopened reopening resume resumes resumed resuming hike hikes hiked hiking step stepped double doubles doubled accelerate accelerated add adds added adding grow grew"
+_STOP_OPS = "shutter shutters shuttered shuttering control controls controlled controlling cap caps capped halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping shut shuts shutting close closes closed closing idle idles idled idling mothball mothballs mothballed pause pauses paused pausing cease ceases ceased ceasing limit limits limited limiting restrict restricts restricted restricting"
+_RAISE = "crank cranks cranked cranking raise raises raised raising boost boosts boosted boosting increase increases increased increasing lift lifts lifted lifting ramp ramps ramped ramping expand expands expanded expanding restart restarts restarted restarting reopen reopens reopened reopening resume resumes resumed resuming hike hikes hiked hiking step stepped double doubles doubled accelerate accelerated add adds added adding grow grew"
 _BAN = "cap caps capped capping barring ban bans banned banning halt halted halts halting suspend suspended suspends suspending stop stopped stops stopping prohibit prohibited prohibits prohibiting embargo embargoed block blocked blocks blocking bar barred bars barring restrict restricted restricts restricting curb curbed curbs curbing limit limited limits limiting freeze froze frozen freezes"
 _BAN_NOUN = "ban bans embargo embargoes prohibition prohibitions halt suspension restrictions restriction curbs curb moratorium freeze"
 _IMPOSE = "reimpose reimposed re-impose re-imposed eased eases ease easing consider considers considering weigh weighs weighing mull mulls mulling prepare prepares preparing propose proposes proposed threaten threatens threatened impose imposes imposed imposing slap slaps slapped slapping levy levied levies announce announced announces announcing extend extended extends extending expand expanded widen widened tighten tightened introduce introduced introduces adopt adopted approve approved approves unveil unveiled unveils"
@@ -192,6 +193,12 @@ def _production_rules(lex: Lexicon) -> None:
     long_gap = _GAP.replace("{0,3}", "{0,8}").replace(r"(?!and\b|", r"(?!exports?\b|imports?\b|sales\b|prices?\b|and\b|")
     lex.add("output_cut", _CUT + " " + _STOP_OPS, long_gap + _PRODUCTION, veto_left=adjectival, objects=_PRODUCTION_WORDS)
     lex.add("output_cut", _CUT, _GAP + r"(?:supply|supplies|exports?\s+volumes)\b(?!\s+(?:chain|costs?))", objects="supply supplies volumes")
+    # Idling or mothballing a whole business or site is an output cut too.
+    lex.add("output_cut", "idle idles idled idling mothball mothballs mothballed mothballing shutter shutters shuttered shuttering",
+            _GAP + r"(?:business|operations?|assets?|sites?|complex|works|steelworks|mills?|potlines?|capacity|kilns?|trains?)\b",
+            veto_left=adjectival, objects="business operation operations asset assets site sites complex works steelworks mill mills potline potlines capacity kiln kilns train trains")
+    # "wound down mining at the site", "is winding down the smelter"
+    lex.add("output_cut", "wind winds winding wound", r"\s+down" + long_gap + _PRODUCTION, objects=_PRODUCTION_WORDS)
     lex.add("output_cut", "place places placed placing put puts putting", r"(?:\s+[\w'’.-]+){1,10}?\s+(?:on|into|under)\s+care\s+and\s+maintenance\b")
     lex.add("output_cut", "output production", r"(?:\s+[\w'’-]+){0,4}?\s+(?:to|would|will|could|may)\s+(?:fall|decline|drop|shrink|contract|decrease)\b")
     lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand)\b")
@@ -200,6 +207,11 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "output production", r"\s+(?:cuts?|curbs?|reductions?|cutbacks?|halt|suspension|shutdown|stoppage|restrictions?|limits?|freeze)\b")
     # "Production at Glencore's Mutanda mine was halted": the owner sits inside.
     lex.add("output_cut", "output production operations mining", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:cut|reduced|curbed|halted|suspended|lowered|stopped|slashed|shut|scaled\s+back|paused|disrupted)\b", actor_inside=True, objects=_PASSIVE_WORDS)
+    # "The Hammerfest plant was shut by Equinor": a site noun in a passive
+    # counts only with its agent ("furnaces were idled" names no actor).
+    by_agent = r"(?=(?:\s+[\w'’-]+){0,4}?\s+by\s)"
+    lex.add("output_cut", "plant plants mine mines smelter smelters refinery refineries furnace furnaces potline potlines facility facilities shaft shafts pipeline terminal",
+            _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:shut(?:\s+down)?|closed|idled|halted|suspended|mothballed|curtailed|stopped|paused|taken\s+offline|placed\s+on\s+care)\b" + by_agent, objects=_PASSIVE_WORDS)
     lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
             r"\s+(?:of|in|to|at)" + _GAP2 + r"(?:output|production|operations|mining|mines?|plants?)\b")
     lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b")
@@ -208,7 +220,7 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_increase", "unwind unwinds unwinding unwound ease eases eased easing reverse reversed reverses taper tapered phase phased",
             r"(?:\s+out)?" + _GAP2.replace("{0,2}", "{0,6}") + r"(?:cuts|curbs|reductions|cutbacks)\b")
     # Lifting a blockade or a ban "of the mine" is not raising output.
-    no_ban = r"(?:\s+(?!and\b|but\b|or\b|blockade\b|ban\b|embargo\b|suspension\b|restrictions?\b|closure\b|strike\b|sanctions\b)[\w'’$%.-]+){0,5}?\s+"
+    no_ban = r"(?:\s+(?!and\b|but\b|or\b|that\b|blockade\b|ban\b|embargo\b|suspension\b|restrictions?\b|closure\b|strike\b|sanctions\b)[\w'’$%.-]+){0,5}?\s+"
     lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain))",
             objects="production output producing mining operations mine mines plant plants smelter smelters capacity pumping extraction drilling supply supplies lines trains units furnace furnaces field fields oilfield oilfields pit pits shaft shafts refinery refineries mill mills kiln kilns")
     lex.add("output_increase", "output production", r"\s+(?:increases?|hikes?|boosts?|expansion|ramp-up|restart|resumption)\b")
@@ -218,13 +230,18 @@ def _production_rules(lex: Lexicon) -> None:
             r"\s+(?:in|of|to)" + _GAP2 + r"(?:output|production|operations|mining|capacity)\b")
 
 
+# "offers for July", "bid for Q3 cargoes": a capitalised date is not a company.
+_NOT_A_DATE = r"(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\b|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|Q[1-4]\b|H[12]\b)"
+
+
 def _price_rules(lex: Lexicon) -> None:
-    own_price = r"(?:prices?|(?:official\s+)?selling\s+prices?|osps?|list\s+prices?|premiums?)\b"
+    # "raised its urea offers": plural offers are prices ("raised its offer for X" is a bid).
+    own_price = r"(?:prices?|(?:official\s+)?selling\s+prices?|osps?|list\s+prices?|premiums?|offers\b(?!\s+(?:for\s+" + _NOT_A_DATE + r"(?-i:[A-Z])|to\s+(?:buy|acquire|take)\b|from\b)))\b"
     lex.add("price_cut", "offer offers offered offering gave give gives giving", _GAP2 + r"(?:discounts|price\s+cuts|rebates)\b", confidence=0.85)
     # "cuts crop forecast as prices hit record": the price word must be the
     # verb's own object, not the subject of another clause.
     gap2 = r"(?:\s+(?!(?:and|but|or|as|while|after|before|because|amid|when|since|despite|following|with)\b)[\w'’$%.-]+){0,2}?\s+"
-    gap3 = gap2.replace("{0,2}", "{0,3}")
+    gap3 = gap2.replace("{0,2}", "{0,4}")  # "slashed its lithium carbonate contract prices"
     lex.add("price_cut", "lower", gap2 + own_price, veto_left=r"\b(?:a|the|much|even|at|of|far|slightly|significantly|sharply|with|amid|on|by)\s+", confidence=0.8)
     lex.add("price_cut", "cut cuts cutting lowered lowers lowering reduce reduced reduces reducing slash slashed slashes slashing trim trimmed discount discounted", gap3 + own_price, confidence=0.85, objects=_PRICE_WORDS)
     lex.add("price_increase", "raise raised raises raising hike hiked hikes hiking increase increased increases increasing lift lifted lifts upped", gap3 + own_price, confidence=0.85, objects=_PRICE_WORDS)
@@ -269,11 +286,13 @@ def _trade_rules(lex: Lexicon) -> None:
         lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation)\b", veto_left=_LIFTED, objects=flow_words)
     lex.add("export_ban", _HALT + " cut", r"(?:\s+off)?" + _GAP2 + r"(?:supplies|deliveries|shipments|flows|sales)\s+to\s+(?-i:[A-Z])", objects="supplies deliveries shipments flows sales")
     lex.add("export_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+exporting\b")
+    # "Shipments of nickel ore were suspended by Indonesia": only with the agent.
+    lex.add("export_ban", "shipments", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|frozen|embargoed)\b(?=(?:\s+[\w'’-]+){0,4}?\s+by\s)", objects=_PASSIVE_WORDS)
     lex.add("import_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+importing\b")
     # "a ban on Russian diamonds", "banned Russian diamonds": an import ban when
     # the span names a commodity and an origin (checked by the event grammar).
     lex.add("import_ban", _BAN_NOUN, r"\s+on\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75, veto_left=_LIFTED)
-    lex.add("import_ban", "ban bans banned banning prohibit prohibited prohibits embargo embargoed", r"\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75)
+    lex.add("import_ban", "ban bans banned banning prohibit prohibited prohibits embargo embargoed", r"\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75, veto_left=_LIFTED)
     # "barred the LME from accepting new Russian aluminium": a sanction on trade.
     lex.add("sanctions", "barred bars bar barring banned bans prohibited prohibits blacklisted",
             r"(?:\s+[\w'’.&-]+){1,12}?\s+from\s+(?:accepting|trading|dealing|doing\s+business|handling|insuring|financing|servicing)\b", confidence=0.8)
@@ -283,6 +302,8 @@ def _trade_rules(lex: Lexicon) -> None:
     lex.add("sanctions", "hit hits", r"\s+(?:[\w.'’-]+\s+){1,5}?with\s+(?:\w+\s+)?sanctions\b")
     lex.add("sanctions", "sanctioned sanctions sanctioning blacklisted blacklists blacklisting", r"(?=\s+(?:the\s+|state\s+|\w+\s+)?(?-i:[A-Z]))", confidence=0.85)
     lex.add("sanctions", "sanctions", r"(?=\s+(?:on|against|targeting|package|packages)\b)", strict=True, confidence=0.8)
+    # "a G7 price cap on Russian crude": a sanctions measure of its owner.
+    lex.add("sanctions", "price", r"\s+caps?\s+on\b", strict=True, confidence=0.8)
     lex.add("sanctions", "sanctions", _PASSIVE_AUX + r"(?:imposed|announced|levied|introduced)\s+(?:\w+\s+){0,3}?by\b")
 
 
@@ -301,8 +322,15 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("acquisition", "talks talk talking discussions negotiations", r"\s+(?:about|on|over|for|of)\s+(?:a\s+|an\s+)?(?:possible\s+|potential\s+)?(?:merger|tie-up|combination|takeover|acquisition|deal\s+to\s+(?:buy|acquire))\b", modality="possible", confidence=0.8)
     lex.add("acquisition", "take takes took taking taken", r"\s+over\s+(?=(?:the\s+|its\s+|rival\s+)?(?-i:[A-Z]))|\s+(?:a|an)\s+(?:[\w%.-]+\s+){0,2}stake\s+in\b")
     lex.add("acquisition", "snap snaps snapped snapping", r"\s+up\b")
-    lex.add("acquisition", "bid bids offer offers offered approach approaches", r"\s+(?:of\s+[\w$.,]+\s*\w*\s+)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))", modality="planned", confidence=0.8)
+    lex.add("acquisition", "bid bids offer offers offered approach approaches", r"\s+(?:of\s+[\w$.,]+\s*\w*\s+)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))" + _NOT_A_DATE, modality="planned", confidence=0.8)
     lex.add("acquisition", "acquired", r"(?=\s+by\b)")
+    # "agreed to sell its coal mines in Australia to Peabody": the buyer acquires.
+    lex.add("acquisition", "sell sells sold selling",
+            r"(?:\s+[\w'’.-]+){1,8}?\s+(?:mines?|assets?|stakes?|units?|business(?:es)?|divisions?|operations|subsidiar(?:y|ies)|interests?|shares|holdings?)"
+            r"(?:\s+(?:in|at)(?:\s+[\w'’.-]+){1,4}?)?\s+to\s+(?=(?:rival\s+|the\s+)?(?-i:[A-Z]))",
+            actor_after=True, confidence=0.8, objects="mine mines asset assets stake stakes unit units business businesses division divisions operations subsidiary subsidiaries interest interests shares holding holdings")
+    # "would not make a firm offer", "made a formal bid": a takeover offer, not yet agreed.
+    lex.add("acquisition", "make makes made making", r"\s+(?:a|an)\s+(?:firm|formal|binding|takeover|improved|revised|new|cash|all-share|higher)\s+(?:takeover\s+|cash\s+)?(?:offer|bid|proposal)\b", modality="planned", confidence=0.8)
     lex.add("force_majeure", "force", r"\s+majeure\b", veto_left=_LIFTED)
     lex.add("strike", "industrial", r"\s+action\b", actor_inside=True)
     lex.add("strike", "walk walks walked walking", r"\s+(?:off\s+the\s+job|out)\b", actor_inside=True)

@@ -155,8 +155,15 @@ def _case_fits(found: str, surface: str, phrase: Phrase) -> bool:
         return found == surface
     if phrase.lowercase_ok:
         return True
-    # A capitalised catalogue name must be capitalised in the text.
-    return not (surface[0].isupper() and not found[0].isupper())
+    # A capitalised catalogue name must be capitalised in the text, word by
+    # word: "the Koniambo nickel plant" is a site, not Koniambo Nickel.
+    if surface[0].isupper() and not found[0].isupper():
+        return False
+    if " " in surface and found != surface:
+        for want, got in zip(surface.split(), found.split()):
+            if want[0].isupper() and not got[0].isupper():
+                return False
+    return True
 
 
 def _longest_leftmost(hits: list[Match]) -> list[Match]:

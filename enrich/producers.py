@@ -60,7 +60,7 @@ _NOT_A_COMPANY = re.compile(
 _COMPANY_CONTEXT = re.compile(
     r"\b(?:company|companies|miner|mining|producer|group|shares|stock|Inc|Ltd|SA|plc|Corp|said|says|chief|CEO|executive"
     r"|spokesman|spokeswoman|spokesperson|output|production|produce|produces|mines?|miner|plant|refinery|smelter|board|investors"
-    r"|subsidiary|unit|expects|reported|shipments|guidance|quarter)\b"
+    r"|subsidiary|unit|expects|reported|shipments|guidance|quarter|force\s+majeure|loadings|cargoes|pipeline|crude|oilfield|LNG)\b"
 )
 _STOP_NAMES = frozenset(
     """The A An In On At But And Its It This That These Those Their Our We He She They Shares Some Many Most All

@@ -10,7 +10,7 @@ import pytest
 
 from enrich.eval import GOLD_PATH, Score, evaluate, format_report
 
-TRIPLE_F1_FLOOR = 0.94
+TRIPLE_F1_FLOOR = 0.95
 PRODUCER_F1_FLOOR = 1.0
 
 pytestmark = pytest.mark.skipif(not GOLD_PATH.exists(), reason="gold set not present")
