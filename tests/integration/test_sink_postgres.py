@@ -58,6 +58,15 @@ def test_offsets_never_move_backwards(conn: psycopg.Connection) -> None:
     assert load_offsets(conn, "g", "another.topic") == {}
 
 
+def test_offsets_of_one_cluster_never_position_a_consumer_on_another(conn: psycopg.Connection) -> None:
+    # The embedded broker is a new, empty cluster on every start: offsets it
+    # left behind must not make the sink skip the new cluster's first records.
+    upsert_articles(conn, [], {TP0: 40}, "g", "cluster-a")
+
+    assert load_offsets(conn, "g", TP0.topic, "cluster-b") == {}
+    assert load_offsets(conn, "g", TP0.topic, "cluster-a") == {0: 40}
+
+
 def test_rows_and_offsets_commit_together_or_not_at_all(conn: psycopg.Connection, database_url: str) -> None:
     rows = article_rows(enriched_article(2))
     poison = dataclasses.replace(rows, producers=rows.producers * 2)  # the same producer twice: a PK violation
