@@ -101,3 +101,40 @@ def header_of(head: bytes, name: str) -> str | None:
         if key.strip().lower() == name.lower().encode():
             return value.strip().decode("latin-1")
     return None
+
+
+@contextmanager
+def never_contacted_listener() -> Iterator[socket.socket]:
+    """A real 127.0.0.1 listener (and [::1] on the same port when IPv6 is there) that must never be reached.
+
+    Yields the IPv4 socket; on exit, fails if either socket has a connection waiting.
+    """
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.setblocking(False)
+    server6 = _ipv6_twin(server.getsockname()[1])
+    try:
+        yield server
+        for sock in (server, server6):
+            if sock is not None:
+                try:
+                    sock.accept()
+                except BlockingIOError:
+                    continue
+                raise AssertionError(f"the listener on {sock.getsockname()} was contacted")
+    finally:
+        for sock in (server, server6):
+            if sock is not None:
+                sock.close()
+
+
+def _ipv6_twin(port: int) -> socket.socket | None:
+    try:
+        server6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        server6.bind(("::1", port))
+    except OSError:
+        return None
+    server6.listen(8)
+    server6.setblocking(False)
+    return server6

@@ -15,6 +15,8 @@ import pytest
 from ingest.feeds import FeedEntry, parse_feed
 from newsflow.errors import PermanentError
 
+from .fetch_servers import never_contacted_listener
+
 URL = "https://news.example.com/feed.xml"
 
 
@@ -50,12 +52,8 @@ def assert_safe(entries: list[FeedEntry] | PermanentError) -> None:
 @pytest.fixture
 def listener() -> Iterator[socket.socket]:
     """A real loopback listener that must never be contacted."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.setblocking(False)
-    yield server
-    server.close()
+    with never_contacted_listener() as server:
+        yield server
 
 
 def assert_never_contacted(server: socket.socket) -> None:

@@ -19,7 +19,7 @@ from ingest.fetcher import AddressRefused, check_url, fetch, is_public_address, 
 from newsflow.errors import PermanentError, TransientError
 from newsflow.settings import FetchConfig
 
-from .fetch_servers import header_of, path_of, raw_server, response
+from .fetch_servers import header_of, never_contacted_listener, path_of, raw_server, response
 
 FEED = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
 
@@ -56,25 +56,8 @@ def spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
 @pytest.fixture
 def listener() -> Iterator[socket.socket]:
     """A real 127.0.0.1 listener (and [::1] on the same port when IPv6 is there) never to be reached."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    server.setblocking(False)
-    port = server.getsockname()[1]
-    server6 = None
-    try:
-        server6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        server6.bind(("::1", port))
-        server6.listen(8)
-        server6.setblocking(False)
-    except OSError:
-        server6 = None
-    yield server
-    for sock in (server, server6):
-        if sock is not None:
-            with pytest.raises(BlockingIOError):
-                sock.accept()
-            sock.close()
+    with never_contacted_listener() as server:
+        yield server
 
 
 def get(url: str, allow_private: bool = False):  # noqa: ANN201
