@@ -79,7 +79,7 @@ def _tags() -> Tags:
                               ("De Beers", "purchase_deferral"))
     ]  # fmt: skip
     producers = [
-        Producer(name="Alrosa", kind="state_producer", country="Russia", commodities=["diamonds"], mentions=3),
+        Producer(name="Alrosa", kind="state", country="Russia", commodities=["diamonds"], mentions=3),
         Producer(name="De Beers", kind="company", country="United Kingdom", commodities=["diamonds"], mentions=3),
     ]
     return Tags(producers=producers, countries=["Russia", "India"], commodities=["diamonds"], events=events)

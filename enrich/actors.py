@@ -33,8 +33,17 @@ _ACTOR_KINDS = {
     "sales_resume": ("producer", "country"),
     "price_cut": ("producer", "country"),
     "price_increase": ("producer", "country"),
+    # A country or its board sells and defers (annotation-guide.md: "Ruritania sold 150,000 t of sugar").
+    "sales": ("producer", "country"),
+    "purchase_deferral": ("producer", "country"),
 }
 _DEFAULT_KINDS = ("producer",)
+# With no subject on the left, the actor may follow: "deferrals from De Beers",
+# "No force majeure at Glencore zinc smelter" (a headline).
+_AFTER_FALLBACK = {
+    "purchase_deferral": ("from", "with", "by"), "force_majeure": ("at", "on", "by", "from", "for"),
+    "import_ban": ("from", "by"), "export_ban": ("from", "by"), "sanctions": ("from", "by"),
+}  # fmt: skip
 # A subordinate clause with a subject of its own ("... as a heatwave curtailed
 # production") does not take the main clause's subject.
 _CLAUSE_BREAK = re.compile(
@@ -59,7 +68,7 @@ _PREPOSITION_WORDS = frozenset(
 _RELATIVE_HEAD = re.compile(r",?\s+(?:[^,]{1,60},\s+)?(?:which|who)\s", re.I)
 _LIST_GAP = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with|plus|,\s*as\s+well\s+as)\s*(?:both\s+|the\s+)?$", re.I)
 _OWNER_GAP = re.compile(r"^(?:['’]s?)?\s+(?:[\w$.,%-]+\s+){0,3}$")
-_BY_AGENT = re.compile(r"\s+(?:[\w'’.%$-]+\s+){0,4}?by\s+(?:the\s+)?$|\s+by\s+(?:the\s+)?$")
+_BY_AGENT = re.compile(r"\s+(?:[\w'’.%$-]+\s+){0,4}?by\s+(?:the\s+)?$|(?:^|\s+)by\s+(?:the\s+)?$")
 _PASSIVE = re.compile(r"\b(?:were|was|been|be|being)\b", re.I)
 _GOVERNMENT = re.compile(
     r"[\s-]*(?:[a-z][\w-]*\s+)?(?:government|authorities|officials|regulators?|ministry|ministers?|administration|customs|lawmakers|parliament|cabinet|state|president|treasury|commerce\s+department)(?![\w-])",
@@ -83,11 +92,14 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
     if kinds == ("commodity",):
         return _commodity_actor(article, sentence, trigger)
     if rule.actor_after:
-        after = [m for m in article.mentions_between(trigger.end, min(sentence[1], trigger.end + 40)) if m.kind in kinds]
-        return [Actor(after[0].name, after[0].kind, after[0].start, "by")] if after else []
+        after = [m for m in article.mentions_between(trigger.end, min(sentence[1], trigger.end + 40)) if m.kind in kinds or (m.kind == "country_adj" and "country" in kinds)]
+        return [Actor(after[0].name, "country" if after[0].kind == "country_adj" else after[0].kind, after[0].start, "by")] if after else []
     agent = _by_agent(article, sentence, trigger, kinds)
-    if agent:
-        return [agent]
+    if agent or rule.agent_only:
+        return _with_coordinated(article, sentence, agent, kinds) if agent else []
+    inside = _inside_possessive(article, trigger, kinds)
+    if inside:
+        return [inside]
     if rule.actor_inside:
         inside = [m for m in article.mentions_between(trigger.start, trigger.end) if m.kind in kinds]
         if inside:
@@ -95,8 +107,15 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
         after = _after_preposition(article, sentence, trigger, kinds, ("at", "hit", "hits", "affecting", "halted", "disrupted"))
         if after:
             return [after]
+    if rule.strict_subject:
+        owner = _owner(article, sentence, trigger, kinds)
+        if owner:
+            return [owner]
+        return [a for a in _left_subjects(article, sentence, trigger, kinds) if _REPORTS.search(article.text, a.start, trigger.start)]
     if rule.strict:
         owner = _owner(article, sentence, trigger, kinds)
+        if owner and owner.kind == "country" and rule.action == "sales" and not _commodity_between(article, owner.start, trigger.start):
+            return []  # "U.S. engagement-ring sales" are a market, not a country selling
         if owner and _JOINS.search(article.text, max(sentence[0], owner.start - 30), owner.start):
             # "Japan joined the G7 price cap": the joiner acts, not the owner.
             return _left_subjects(article, sentence, trigger, kinds)
@@ -104,8 +123,8 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
     subjects = _left_subjects(article, sentence, trigger, kinds)
     if subjects:
         return subjects
-    if rule.action == "purchase_deferral":
-        after = _after_preposition(article, sentence, trigger, kinds, ("from", "with", "by"))
+    if rule.action in _AFTER_FALLBACK:
+        after = _after_preposition(article, sentence, trigger, kinds, _AFTER_FALLBACK[rule.action])
         return [after] if after else []
     speaker = _quote_speaker(article, sentence, trigger, kinds)
     return [speaker] if speaker else []
@@ -133,6 +152,22 @@ def _quote_speaker(article: Article, sentence: tuple[int, int], trigger: Trigger
     return None
 
 
+# "Kestrel said nickel output rose": the speaker owns the statistic it reports.
+_REPORTS = re.compile(r"\b(?:said|says|reported|reports|announced|announces|posted|posts|showed|shows)\b", re.I)
+# "Chilean copper output", "Russian crude exports": a country adjective owns a
+# statistic across a few lower-case modifiers.
+_MODIFIERS_ONLY = re.compile(r"(?:\s+[a-z][\w-]*){0,3}\s+")
+
+
+def _commodity_between(article: Article, start: int, end: int) -> bool:
+    return any(m.kind == "commodity" for m in article.mentions_between(start, end))
+
+
+def _NOUN_TRIGGER_OWNERS(trigger: Trigger) -> bool:
+    return trigger.rule.strict or trigger.rule.strict_subject
+
+
+_DECISION_BY = re.compile(r"\b(?:decision|move|plan|proposal|order|ruling|announcement|measure|vote)\s+by\s+(?:the\s+)?$", re.I)
 _JOINS = re.compile(r"\b(?:join(?:s|ed|ing)?|adopt(?:s|ed|ing)?|back(?:s|ed|ing)?|implement(?:s|ed|ing)?|signed\s+up\s+to)\s+(?:the\s+)?$", re.I)
 
 
@@ -149,6 +184,34 @@ def _by_agent(article: Article, sentence: tuple[int, int], trigger: Trigger, kin
         # (Cheap tests first: most gaps hold no "by" at all.)
         if "by" in gap and _BY_AGENT.search(gap) and (len(gap.split()) <= 4 or _PASSIVE.search(text, trigger.start, trigger.end)):
             return Actor(mention.name, mention.kind, mention.start, "by")
+    return None
+
+
+def _with_coordinated(article: Article, sentence: tuple[int, int], first: Actor, kinds: tuple[str, ...]) -> list[Actor]:
+    """"by the United States and the European Union": every agent of the list."""
+    actors = [first]
+    end = first.start
+    for mention in article.mentions_between(first.start, sentence[1]):
+        if mention.start == first.start:
+            end = mention.end
+            continue
+        if mention.kind not in kinds or not _LIST_GAP.match(article.text[end : mention.start]):
+            break
+        actors.append(Actor(mention.name, mention.kind, mention.start, first.how))
+        end = mention.end
+    return actors
+
+
+# "the suspension of Argentina's corn export registrations": the possessor
+# inside a noun trigger owns it.
+_POSSESSOR = re.compile(r"['’]s?\s")
+
+
+def _inside_possessive(article: Article, trigger: Trigger, kinds: tuple[str, ...]) -> Actor | None:
+    for mention in article.mentions_between(trigger.start, trigger.end):
+        kind = "country" if mention.kind == "country_adj" else mention.kind
+        if kind in kinds and mention.kind != "country_adj" and _POSSESSOR.match(article.text, mention.end):
+            return Actor(mention.name, kind, mention.start, "owner")
     return None
 
 
@@ -299,7 +362,8 @@ def _candidates(article: Article, sentence: tuple[int, int], trigger: Trigger, k
                 continue
             # "the Indian government", or an adjective right on a noun trigger
             # ("U.S. sanctions", "Chinese export curbs"); "Indian buyers" is not India.
-            if _GOVERNMENT.match(text, mention.end) or not text[mention.end : trigger.start].strip():
+            gap = text[mention.end : trigger.start]
+            if _GOVERNMENT.match(text, mention.end) or not gap.strip() or (_NOUN_TRIGGER_OWNERS(trigger) and _MODIFIERS_ONLY.fullmatch(gap)):
                 out.append(Mention(mention.start, mention.end, "country", mention.name))
             continue
         if mention.kind in kinds and not text.startswith("-", mention.end) and not _inside_name(text, mention):
@@ -406,6 +470,11 @@ def _speaker(article: Article, pronoun: Mention, kinds: tuple[str, ...]) -> Ment
     before = [m for m in article.mentions_between(sentence_start, pronoun.start) if m.kind in ("producer", "country") and m.kind in kinds]
     if before and _REPORTING_GAP.fullmatch(article.text, before[-1].end, pronoun.start):
         return before[-1]
+    # "Halcyon Copper, a unit of Glencore, said it": the head of the apposition speaks.
+    for mention in reversed(before):
+        aside = _APPOSITION.match(article.text, mention.end, pronoun.start)
+        if aside and _REPORTING_GAP.fullmatch(article.text, aside.end(), pronoun.start):
+            return mention
     # "BHP walked away from Anglo, saying it would not bid": the participle
     # shares the subject of the main clause, the sentence's first name.
     if before and _PARTICIPLE_GAP.search(article.text, max(sentence_start, pronoun.start - 30), pronoun.start):
@@ -440,6 +509,7 @@ _OWNER_OF_PLAN = re.compile(r"['’]s?\s+(?:[\w-]+\s+)?(?:plans?|decision|move|p
 # (Not "forced it to shut the line": there the object does the shutting.)
 _OBJECT_OF_VERB = re.compile(
     r"\b(?:follow(?:s|ed|ing)?|join(?:s|ed|ing)?|stop(?:s|ped|ping)?|prevent(?:s|ed|ing)?|bar(?:s|red|ring)?|block(?:s|ed|ing)?"
+    r"|outbid(?:s|ding)?|beat(?:s|en|ing)?|defeat(?:s|ed|ing)?|edg(?:e|es|ed|ing)\s+out|persuad(?:e|es|ed|ing)|urg(?:e|es|ed|ing)|ask(?:s|ed|ing)?|call(?:s|ed|ing)?\s+on|press(?:es|ed|ing)?"
     r"|emulat(?:e|es|ed|ing)|cop(?:y|ies|ied|ying)|mirror(?:s|ed|ing)?|blam(?:e|es|ed|ing)|accus(?:e|es|ed|ing)|overtak(?:e|es|en|ing)|overtook)"
     r"\s+(?:the\s+|a\s+|its\s+|their\s+)?(?:[a-z][\w'’-]*\s+){0,2}$",
     re.I,
@@ -460,6 +530,8 @@ def _is_prepositional(text: str, sentence_start: int, mention: Mention, allowed:
     word = next(w for w in reversed(match.group(0).lower().split()) if w in _PREPOSITION_WORDS)
     if word in ("after", "before") and "," not in gap:
         return False  # "after Alrosa halted sales": a clause with its own subject
+    if word == "by" and _DECISION_BY.search(before):
+        return False  # "the decision by the European Union to suspend beef imports"
     return word not in allowed
 
 

@@ -48,7 +48,7 @@ CUE_MARKERS = {
     "retreated crashed collapsed slipped lost edged settled closed ended finished traded rose risen climbed jumped "
     "gained surged soared rallied advanced firmed spiked rebounded topped breached surpassed hit",
     "break": "but while whereas although though after before because as since when once until unless amid despite",
-    "negation": "not never no nor cannot deny denies denied denying dismissed dismisses dismissing rejected rejects rejecting "
+    "negation": "not never no nor without cannot deny denies denied denying dismissed dismisses dismissing rejected rejects rejecting "
     "ruled rules ruling refused refuses refuse refusing yet failed fails fail called calls call calling declined unlikely improbable "
     "don't doesn't didn't won't wouldn't can't couldn't isn't aren't wasn't weren't hasn't haven't hadn't shouldn't mustn't",
     "possible": "may might could consider considers considering considered weigh weighs weighing mull mulls mulling mulled "
@@ -68,7 +68,7 @@ CUE_MARKERS = {
 }
 _DENIAL_BEFORE = re.compile(
     r"\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es|ing)|reject(?:ed|s|ing)|rul(?:ed|es|ing)\s+out)"
-    r"(?:\s+(?:a\s+|the\s+)?(?:media\s+|newspaper\s+|press\s+)?(?:reports?|suggestions?|speculation|claims?|rumou?rs?))?(?:\s+that)?\s*$",
+    r"(?:\s+(?:a\s+|the\s+|market\s+)?(?:media\s+|newspaper\s+|press\s+|market\s+)?(?:reports?|suggestions?|speculation|claims?|rumou?rs?))?(?:\s+that)?(?:\s+(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+)?\s+(?:had|has|have|was|were|is|are|would|will|could|might|may)(?:\s+been)?)?\s*$",
     re.I,
 )
 _PARENTHETICAL = re.compile(r",\s+(?:which|who|whose|one\s+of|a|an|the|its|part\s+of|owned|controlled|based)\b[^,]*,", re.I)
@@ -111,10 +111,17 @@ def _modality(article: Article, start: int, end: int, window: str, rule: Rule) -
     return rule.modality or "asserted"
 
 
+# "there was no force majeure", "saw no reason to cut", "without cutting":
+# a determiner "no" right on the trigger, or a reason/need denied.
+_NO_BEFORE = re.compile(r"\b(?:no|without|nor)\s+(?:(?:reason|need|plan|plans|intention|sign|evidence|decision|move|immediate|further|new|such)\s+)?(?:(?:to|for|of)\s+)?(?:[\w-]+\s+)?$", re.I)
+
+
 def is_negated(article: Article, sentence: tuple[int, int], window_start: int, window: str, trigger: Trigger) -> bool:
     """Negated inside the window ("will not cut"), or denied before it ("The
     Kremlin denied reports that Russia would halt exports")."""
     if article.has_cue("negation", window_start, trigger.end) and _NEGATION.search(window):
+        return True
+    if article.has_cue("negation", max(sentence[0], trigger.start - 30), trigger.start) and _NO_BEFORE.search(article.text, max(sentence[0], trigger.start - 30), trigger.start):
         return True
     if sentence[0] < window_start and article.has_cue("negation", sentence[0], window_start):
         return bool(_DENIAL_BEFORE.search(article.text, sentence[0], window_start))

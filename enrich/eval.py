@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-import yaml
-
+from enrich.corpus import load_batch
 from enrich.tagger import TAGGER_VERSION, tag
 from enrich.taxonomy import load_taxonomy
 
@@ -90,6 +89,9 @@ class Report:
     modality: Agreement = field(default_factory=Agreement)
     when: Agreement = field(default_factory=Agreement)
     results: list[ArticleResult] = field(default_factory=list)
+    negated: Score = field(default_factory=Score)
+    with_events: int = 0  # articles with any predicted event
+    with_false_events: int = 0  # articles with a predicted event that is neither required nor optional
     tagger_version: str = TAGGER_VERSION
 
 
@@ -103,8 +105,11 @@ def evaluate(path: Path | None = None) -> Report:
 
 
 def load_gold(path: Path) -> list[dict]:
-    with Path(path).open(encoding="utf-8") as fh:
-        return [a for a in yaml.safe_load(fh) or [] if isinstance(a, dict) and a.get("text")]
+    """Labelled articles with their text (corpus items kept out of the repo are read from ``local/``)."""
+    batch = load_batch(path)
+    if batch.missing or batch.mismatched:
+        print(f"{path}: {len(batch.missing)} texts missing, {len(batch.mismatched)} not matching their hash: skipped", file=sys.stderr)
+    return [a for a in batch.items if a.get("text")]
 
 
 def _score_article(report: Report, article: dict) -> None:
@@ -113,7 +118,11 @@ def _score_article(report: Report, article: dict) -> None:
     gold = {_triple(e) for e in article.get("events") or []}
     optional = {_triple(e) for e in article.get("optional_events") or []}
     report.articles += 1
+    report.with_events += bool(predicted)
+    report.with_false_events += bool(predicted - gold - optional)
     report.triples.add(predicted, gold, optional)
+    negated_gold = {t for t in gold if t[2]}
+    report.negated.add({t for t in predicted if t[2]}, negated_gold, optional)
     for action in {t[1] for t in predicted | gold}:
         report.per_action[action].add({t for t in predicted if t[1] == action}, {t for t in gold if t[1] == action}, optional)
     _score_attributes(report, tags.events, article.get("events") or [])
@@ -192,7 +201,9 @@ def format_report(report: Report, verbose: bool = False) -> str:
     for action in sorted(report.per_action):
         lines.append(_row(f"  {action}", report.per_action[action]))
     lines.append(_row("  overall", report.triples))
+    lines.append(_row("  negated events", report.negated))
     lines.append(_row("producers", report.producers))
+    lines.append(f"articles with any event: {report.with_events}/{report.articles}; with a false event: {report.with_false_events}/{report.articles} ({report.with_false_events / max(1, report.articles):.1%})")
     lines.append("")
     lines.append(f"on matched events: modality agrees {report.modality.rate:.3f} ({report.modality.agree}/{report.modality.total}), "
                  f"time overlaps gold {report.when.rate:.3f} ({report.when.agree}/{report.when.total})")

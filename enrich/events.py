@@ -16,7 +16,7 @@ from enrich.actors import find_actors
 from enrich.amounts import find_amounts, find_percents
 from enrich.article import Actor, Article, Trigger
 from enrich.cues import cue_window, is_negated, modality
-from enrich.lexicon import Rule
+from enrich.lexicon import LIFTED, Rule
 from enrich.times import resolve_span, time_spans
 from enrich.trusted import trusted
 from newsflow.models import Amount, Event, TimeRef
@@ -149,6 +149,8 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
     for index, trigger in enumerate(triggers):
         if trigger.rule.action == "sales" and _sells_company(article, trigger):
             continue
+        if _in_condition(article.text, sentence, trigger):
+            continue  # "if the price rose above $100": a hypothetical, no event
         actors = (preset or {}).get((trigger.start, trigger.end)) or find_actors(article, sentence, trigger)
         if not actors:
             continue
@@ -183,6 +185,17 @@ def _exports_too(text: str, trigger: Trigger) -> Trigger | None:
 _DIGIT = re.compile(r"\d")
 _OBJECT_OF = re.compile(r"\b(?:for|of|on|from|to|with|in|and)\s+$|-$")
 _COMPANY_OBJECT_GAP = re.compile(r"\s+(?:its\s+|the\s+|a\s+stake\s+in\s+)?")
+
+
+_CONDITION = re.compile(r"\b(?:if|unless|whether|should\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:prices?|output|production))\b[^,;:]*$", re.I)
+
+
+def _in_condition(text: str, sentence: tuple[int, int], trigger: Trigger) -> bool:
+    """Is the trigger inside an "if"/"unless" clause (not its consequence)?"""
+    start = max(sentence[0], trigger.start - 120)
+    return ("if" in text[start : trigger.start].lower() or "unless" in text[start : trigger.start].lower() or "should" in text[start : trigger.start].lower()) and bool(
+        _CONDITION.search(text, start, trigger.start)
+    )
 
 
 def _sells_company(article: Article, trigger: Trigger) -> bool:
@@ -254,6 +267,15 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
     mode = modality(article, window_start, window, trigger, rule)
     if not negated and rule.action in _CANCELLABLE and _cancelled(text, trigger.end, sentence[1]):
         negated, mode = True, "planned"  # "a planned strike ... was called off": it will not happen
+    action = rule.action
+    if rule.negates or _LIFTED_BEFORE.search(text, max(sentence[0], trigger.start - 60), trigger.start):
+        # Lifting a measure (annotation-guide.md): its resume code where it has
+        # one ("lifted force majeure" -> sales_resume), else the code negated.
+        resumed = _RESUME_CODE.get(action)
+        if resumed:
+            action = resumed
+        else:
+            negated = not negated
     when = None
     if figures.times:  # the future-context scan is only worth it when there is a time to resolve
         future = True if mode == "planned" else ("nearest" if _future_context(article, segment) else False)
@@ -261,7 +283,6 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
     change, percent = _change(text, trigger, segment, rule.action, figures.percents)
     amount = _nearest(figures.amounts, trigger) or percent
     confidence = round(rule.confidence * _HOW_CONFIDENCE.get(actor.how, 0.8), 2)
-    action = rule.action
     if action == "supply_restriction" and actor.kind == "country" and "export" in text[trigger.start : trigger.end].lower():
         action = "export_ban"  # a government cutting exports is restricting them
     # Every field is computed here (enrich.trusted: no validation pass).
@@ -282,6 +303,10 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
             "confidence": confidence,
         },
     )
+
+
+_LIFTED_BEFORE = re.compile(LIFTED + "$", re.I)
+_RESUME_CODE = {"force_majeure": "sales_resume", "sales_halt": "sales_resume"}
 
 
 def _nearest(items: list, trigger: Trigger):

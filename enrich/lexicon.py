@@ -61,10 +61,27 @@ _PRICE_AUX = (
 )
 
 
+# A statistic's verb after its noun ("output rose 8%", "sales at the unit fell"),
+# with a place or owner in between ("output at Glencore's Mutanda mine").
+_STAT_AUX = (
+    r"(?:\s+(?:at|in|of|from|by)\s+(?:[\w'’.&-]+\s+){0,4}?[\w'’.&-]+)?(?:,\s+[^,;]{1,60},)?"
+    r"(?:\s+(?:has|have|had|was|were|is|are|also|further|steadily|sharply|slightly|again|been|reportedly|only))*\s+"
+)
+_STAT_UP = (
+    r"(?:rose|risen|rises|increased|increases|climbed|climbs|jumped|jumps|grew|grown|grows|surged|surges|gained|gains|expanded"
+    r"|doubled|tripled|recovered|rebounded|edged\s+up|(?:was|were|is|are)\s+up|hit\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)"
+    r"|reached\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)|topped)\b"
+)
+_STAT_DOWN = (
+    r"(?:fell|fallen|falls|dropped|drops|declined|declines|decreased|decreases|slipped|slumped|plunged|plummeted|tumbled|shrank"
+    r"|shrunk|contracted|slid|sank|halved|edged\s+down|(?:was|were|is|are)\s+down|hit\s+(?:a\s+)?(?:[\w-]+\s+)?low)\b"
+)
+
+
 # "which sells most of its output", "the diesel it sells", "has long sold":
 # habitual or relative clauses, background rather than news.
 _RELATIVE = (
-    r"(?:\b(?:which|that|who)\s+(?:\w+\s+)?|\b(?!(?:as|and|but|while|because|since|when|if|though|although|after|before|so|or|said|says)\b)[a-z]+\s+(?:it|they)\s+"
+    r"(?:\b(?:which|that|who)\s+(?:(?-i:[a-z])\w*\s+)?|\b(?!(?:as|and|but|while|because|since|when|if|though|although|after|before|so|or|said|says)\b)[a-z]+\s+(?:it|they)\s+"
     r"|\b(?:long|usually|typically|traditionally|generally|mostly|normally|historically)\s+)"
 )
 
@@ -86,6 +103,15 @@ class Rule:
     # rules ("cut ... production") cost microseconds on every trigger word.
     objects: frozenset[str] = frozenset()
     actor_after: bool = False  # the actor closes the trigger ("a takeover proposal from BHP")
+    # A noun statistic ("output rose"): its actor is the owner or the subject of
+    # a reporting verb, never a name further left across another verb.
+    strict_subject: bool = False
+    # The wording lifts the measure ("will permit uranium imports"): the event is
+    # the measure's code, negated (annotation-guide.md).
+    negates: bool = False
+    # Only a "by X" agent can be the actor ("was hit with sanctions by the U.S."):
+    # the subject of such a passive is the target.
+    agent_only: bool = False
 
 
 @dataclass
@@ -108,7 +134,7 @@ _HALT = "halt halts halted halting suspend suspends suspended suspending stop st
 _HALT_NOUN = "halt halts suspension suspensions pause freeze moratorium stop cessation stoppage cancellation"
 _CUT = "curtail curtails curtailed curtailing cut cuts cutting curb curbs curbed curbing reduce reduces reduced reducing lowered lowers lowering slash slashes slashed slashing trim trims trimmed trimming scale scales scaled scaling pare pares pared paring rein reins reined"
 _STOP_OPS = "shutter shutters shuttered shuttering control controls controlled controlling cap caps capped halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping shut shuts shutting close closes closed closing idle idles idled idling mothball mothballs mothballed pause pauses paused pausing cease ceases ceased ceasing limit limits limited limiting restrict restricts restricted restricting"
-_RAISE = "crank cranks cranked cranking raise raises raised raising boost boosts boosted boosting increase increases increased increasing lift lifts lifted lifting ramp ramps ramped ramping expand expands expanded expanding restart restarts restarted restarting reopen reopens reopened reopening resume resumes resumed resuming hike hikes hiked hiking step stepped double doubles doubled accelerate accelerated add adds added adding grow grew"
+_RAISE = "crank cranks cranked cranking raise raises raised raising boost boosts boosted boosting increase increases increased increasing lift lifts lifted lifting ramp ramps ramped ramping expand expands expanded expanding restart restarts restarted restarting reopen reopens reopened reopening resume resumes resumed resuming hike hikes hiked hiking step stepped double doubles doubled triple triples tripled treble trebled quadruple quadrupled accelerate accelerated add adds added adding grow grew"
 _BAN = "cap caps capped capping barring ban bans banned banning halt halted halts halting suspend suspended suspends suspending stop stopped stops stopping prohibit prohibited prohibits prohibiting embargo embargoed block blocked blocks blocking bar barred bars barring restrict restricted restricts restricting curb curbed curbs curbing limit limited limits limiting freeze froze frozen freezes"
 _BAN_NOUN = "ban bans embargo embargoes prohibition prohibitions halt suspension restrictions restriction curbs curb moratorium freeze"
 _IMPOSE = "reimpose reimposed re-impose re-imposed eased eases ease easing consider considers considering weigh weighs weighing mull mulls mulling prepare prepares preparing propose proposes proposed threaten threatens threatened impose imposes imposed imposing slap slaps slapped slapping levy levied levies announce announced announces announcing extend extended extends extending expand expanded widen widened tighten tightened introduce introduced introduces adopt adopted approve approved approves unveil unveiled unveils"
@@ -142,6 +168,8 @@ def _sales_rules(lex: Lexicon) -> None:
     lex.add("sales", "sales sale", r"(?=[\s,.;]|$)(?!\s+(?:tax|team|force|staff|pitch|event|events|cycles?|volumes?|guidance|agreement|office|offices|network|channels?|process|proceeds|of\s+(?:its|a|the)\s+(?:stake|unit|business|mine|assets)))",
             strict=True, confidence=0.8, veto_left=r"\b(?:has|have|had)\s+(?:\w+\s+)?")
     lex.add("sales", "reported posted recorded booked", _GAP2 + r"sales\b")
+    # "Alrosa's sales rose 10%", "Ivory Coast's cocoa exports fell": sales as a statistic.
+    lex.add("sales", "sales shipments deliveries exports", _STAT_AUX + r"(?:volumes?\s+)?(?:" + _STAT_UP[3:-3] + "|" + _STAT_DOWN[3:-3] + r")\b", strict=True, actor_inside=True)
 
 
 def _deferral_and_supply_rules(lex: Lexicon) -> None:
@@ -154,7 +182,7 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
     # purchases (or being let to) is a purchase deferral.
     lex.add("supply_restriction", "defer defers deferred deferring delay delays delayed delaying postpone postponed postpones",
             r"(?:\s+(?:the|its|some|all|part|of|up|to|a|portion))*\s+(?:deliver(?:y|ies)|shipments?|cargoes|loadings)\b")
-    objects = r"(?:purchases|purchase\s+(?:commitments|obligations|contracts)|allocations?|orders|contracts?|offtake|pickups|collections?|boxes|goods|volumes)\b"
+    objects = r"(?:purchases|purchase\s+(?:commitments|obligations|contracts)|allocations?|orders|contracts?|offtake|pickups|collections?|boxes|goods|volumes|(?:[$€£]?[\d.,]+\s+(?:million|billion|mln|bln|tonnes?|tons?|barrels?)?\s*(?:[\w-]+\s+){0,2})purchases?|cargoes|shipments)\b"
     lex.add("purchase_deferral", "defer defers deferred deferring deferral deferrals postpone postponed postponing postponement cancel cancelled canceled cancelling cancellation cancellations refuse refused refusing reject rejected rejecting",
             r"(?:\s+(?:of|the|their|its|some|all|contracted|planned|scheduled|committed|rough|diamond|contract|purchase|their|up|to|half|part|a|portion|\d+%))*\s+" + objects)
     lex.add("purchase_deferral", "back backed backing pull pulled pulling walk walked walking",
@@ -202,6 +230,11 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "place places placed placing put puts putting", r"(?:\s+[\w'’.-]+){1,10}?\s+(?:on|into|under)\s+care\s+and\s+maintenance\b")
     lex.add("output_cut", "output production", r"(?:\s+[\w'’-]+){0,4}?\s+(?:to|would|will|could|may)\s+(?:fall|decline|drop|shrink|contract|decrease)\b")
     lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand)\b")
+    # Production reported as a statistic counts (annotation-guide.md): "Kestrel
+    # Mining's nickel output rose 8%", "Chilean copper production fell to 410,000 t",
+    # "output at Glencore's Mutanda mine dropped". The owner is the actor.
+    lex.add("output_increase", "output production", _STAT_AUX + _STAT_UP, actor_inside=True, strict_subject=True)
+    lex.add("output_cut", "output production", _STAT_AUX + _STAT_DOWN, actor_inside=True, strict_subject=True)
     # "keep 1 million barrels a day off the market", "holding back 5.86 million bpd"
     lex.add("output_cut", "keep keeps keeping kept hold holds holding held", r"(?:\s+back\s+[\d$]|(?:\s+[\w$.,%-]+){1,6}?\s+(?:off\s+the\s+market|offline|off-line)\b)", objects="back off offline")
     lex.add("output_cut", "output production", r"\s+(?:cuts?|curbs?|reductions?|cutbacks?|halt|suspension|shutdown|stoppage|restrictions?|limits?|freeze)\b")
@@ -215,6 +248,12 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
             r"\s+(?:of|in|to|at)" + _GAP2 + r"(?:output|production|operations|mining|mines?|plants?)\b")
     lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b")
+    # A production quota kept is a cut; one rejected or exceeded is a cut negated.
+    quota = r"(?:\s+(?:its|their|the|a|an|new|own|opec|opec\+|production|output|oil|crude|export|agreed|assigned|allotted|lower|reduced))*\s+quotas?\b"
+    lex.add("output_cut", "keep keeps keeping kept stay stays stayed abide abides abided comply complies complied stick sticks stuck adhere adheres adhered respect respects respected honour honours honoured honor honors honored",
+            r"\s+(?:within|by|with|to)" + quota, objects="quota quotas")
+    lex.add("output_cut", "reject rejects rejected rejecting refuse refuses refused refusing flout flouts flouted ignore ignored ignores exceed exceeds exceeded exceeding breach breached breaches overshoot overshot",
+            quota, negates=True, objects="quota quotas")
     # "a further cut of 1 million barrels per day to its crude production"
     lex.add("output_cut", "cut cuts reduction reductions cutback cutbacks", r"\s+of\s+(?:[\w$.,%-]+\s+){1,6}?(?:to|in|from)" + _GAP2 + r"(?:output|production|supply)\b")
     lex.add("output_increase", "unwind unwinds unwinding unwound ease eases eased easing reverse reversed reverses taper tapered phase phased",
@@ -237,7 +276,7 @@ _NOT_A_DATE = r"(?!(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]
 def _price_rules(lex: Lexicon) -> None:
     # "raised its urea offers": plural offers are prices ("raised its offer for X" is a bid).
     own_price = r"(?:prices?|(?:official\s+)?selling\s+prices?|osps?|list\s+prices?|premiums?|offers\b(?!\s+(?:for\s+" + _NOT_A_DATE + r"(?-i:[A-Z])|to\s+(?:buy|acquire|take)\b|from\b)))\b"
-    lex.add("price_cut", "offer offers offered offering gave give gives giving", _GAP2 + r"(?:discounts|price\s+cuts|rebates)\b", confidence=0.85)
+    lex.add("price_cut", "offer offers offered offering gave give gives giving grant granted grants", _GAP2.replace("{0,2}", "{0,4}") + r"(?:discounts|price\s+cuts|rebates)\b", confidence=0.85)
     # "cuts crop forecast as prices hit record": the price word must be the
     # verb's own object, not the subject of another clause.
     gap2 = r"(?:\s+(?!(?:and|but|or|as|while|after|before|because|amid|when|since|despite|following|with)\b)[\w'’$%.-]+){0,2}?\s+"
@@ -251,7 +290,9 @@ def _price_rules(lex: Lexicon) -> None:
     lex.add("price_cut", setting, r"(?:\s+[\w$.,'’%-]+){0,6}?\s+(?:premiums?|prices?|osps?|tariffs?)\b[^.;]{0,70}?\b(?:down|lower)\s+(?:[\d.]+%\s+)?from\b", confidence=0.8)
     lex.add("price_increase", setting, r"(?:\s+[\w$.,'’%-]+){0,6}?\s+(?:premiums?|prices?|osps?|tariffs?)\b[^.;]{0,70}?\b(?:up|higher)\s+(?:[\d.]+%\s+)?from\b", confidence=0.8)
     lex.add("price_increase", "price", r"\s+(?:hikes?|increases?)\b(?!\s+in\b)", confidence=0.8)
-    keep = r"\b(?:keep|keeps|keeping|kept|hold|holds|holding|held|bring|bringing|push|pushing|drive|driving)\s+(?:[\w-]+\s+){0,2}"
+    # "keep prices down" is an aim, and "expect a price rise" a forecast: neither is a move.
+    keep = (r"\b(?:(?:keep|keeps|keeping|kept|hold|holds|holding|held|bring|bringing|push|pushing|drive|driving)\s+(?:[\w-]+\s+){0,2}"
+            r"|(?:expect\w*|forecast\w*|predict\w*|anticipat\w*|fear\w*|see|sees|saw|bet\w*\s+on)\s+(?:a|an|further|more|some|another)\s+(?:[\w-]+\s+)?)")
     lex.add("price_fall", "price prices", _PRICE_AUX + _PRICE_DOWN, veto_left=keep)
     lex.add("price_rise", "price prices", _PRICE_AUX + _PRICE_UP, veto_left=keep)
     lex.add("price_fall", "fall falls drop drops decline declines slump slumps slide slides plunge plunges dip dips tumble collapse crash weakness softening downturn slump slumped decrease",
@@ -269,8 +310,9 @@ def _price_rules(lex: Lexicon) -> None:
     lex.add("price_rise", "sending sent send sends", r"(?:\s+[\w-]+){1,4}?\s+(?:up|higher|soaring|surging)\b", needs=("commodity",), confidence=0.8)
 
 
-# "lifted restrictions on beef exports", "ending a ban": the end of a ban is not a ban.
-_LIFTED = (
+# "lifted restrictions on beef exports", "ending a ban": the end of a measure is
+# the measure negated, or its resume code (enrich.events, annotation-guide.md).
+LIFTED = (
     r"\b(?:lift(?:s|ed|ing)?|eas(?:e|es|ed|ing)|scrap(?:s|ped|ping)?|remov(?:e|es|ed|ing)|end(?:s|ed|ing)?|rescind(?:s|ed|ing)?"
     r"|revok(?:e|es|ed|ing)|overturn(?:s|ed|ing)?|relax(?:es|ed|ing)?|repeal(?:s|ed|ing)?)\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}"
 )
@@ -281,18 +323,28 @@ def _trade_rules(lex: Lexicon) -> None:
         flow_words = f"{flow} {flow}s {flow}ing {flow}ation"
         lex.add(action, _BAN, _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))", objects=flow_words)
         lex.add(action, _BAN, rf"\s+(?:the\s+|all\s+)?(?:{flow}|{flow}ation)\s+of\b", objects=flow_words)
-        lex.add(action, f"{flow} {flow}s", r"\s+(?:bans?|embargo(?:es)?|prohibitions?|halt|suspension|restrictions?|curbs?|freeze|moratorium|quotas?|controls?|limits?)\b", veto_left=_LIFTED)
+        lex.add(action, f"{flow} {flow}s", r"\s+(?:bans?|embargo(?:es)?|prohibitions?|halt|suspension|restrictions?|curbs?|freeze|moratorium|quotas?|controls?|limits?)\b")
         lex.add(action, f"{flow}s {flow}", _PASSIVE_AUX.replace("{0,3}", "{0,8}").replace("(?!and\\b|but\\b)", "(?!but\\b)") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|restricted|curbed|barred|embargoed|frozen)\b", objects=_PASSIVE_WORDS)
-        lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation)\b", veto_left=_LIFTED, objects=flow_words)
+        lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation)\b", objects=flow_words)
+    for flow, action in (("import", "import_ban"), ("export", "export_ban")):
+        lex.add(action, "permit permits permitted permitting allow allows allowed allowing resume resumes resumed resuming reopen reopened",
+                _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))", negates=True, objects=f"{flow} {flow}s {flow}ing")
     lex.add("export_ban", _HALT + " cut", r"(?:\s+off)?" + _GAP2 + r"(?:supplies|deliveries|shipments|flows|sales)\s+to\s+(?-i:[A-Z])", objects="supplies deliveries shipments flows sales")
     lex.add("export_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+exporting\b")
     # "Shipments of nickel ore were suspended by Indonesia": only with the agent.
     lex.add("export_ban", "shipments", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|frozen|embargoed)\b(?=(?:\s+[\w'’-]+){0,4}?\s+by\s)", objects=_PASSIVE_WORDS)
     lex.add("import_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+importing\b")
+    # The converse of a sale: "Japan will import 30,000 bpd of crude from Saudi
+    # Arabia" is a sale by Saudi Arabia (annotation-guide.md).
+    lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
+            r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){1,8}?\s+from\s+(?:the\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), actor_after=True, confidence=0.8, objects="from")
+    # "China imported 391,400 tons of Brazilian poultry": the origin sold it.
+    lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
+            r"\s+(?:[\w$.,%-]+\s+){1,6}?of\s+(?=(?-i:[A-Z])[\w-]+\s+[a-z])", needs=("commodity",), actor_after=True, confidence=0.75, objects="of")
     # "a ban on Russian diamonds", "banned Russian diamonds": an import ban when
     # the span names a commodity and an origin (checked by the event grammar).
-    lex.add("import_ban", _BAN_NOUN, r"\s+on\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75, veto_left=_LIFTED)
-    lex.add("import_ban", "ban bans banned banning prohibit prohibited prohibits embargo embargoed", r"\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75, veto_left=_LIFTED)
+    lex.add("import_ban", _BAN_NOUN, r"\s+on\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75)
+    lex.add("import_ban", "ban bans banned banning prohibit prohibited prohibits embargo embargoed", r"\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75)
     # "barred the LME from accepting new Russian aluminium": a sanction on trade.
     lex.add("sanctions", "barred bars bar barring banned bans prohibited prohibits blacklisted",
             r"(?:\s+[\w'’.&-]+){1,12}?\s+from\s+(?:accepting|trading|dealing|doing\s+business|handling|insuring|financing|servicing)\b", confidence=0.8)
@@ -300,6 +352,9 @@ def _trade_rules(lex: Lexicon) -> None:
     lex.add("sanctions", _IMPOSE, _GAP + sanctions, objects="sanctions restrictive penalties")
     lex.add("sanctions", "added adds add adding", r"(?:\s+[\w.'’&-]+){1,5}?\s+to\s+(?:its|the|their|a)\s+(?:\w+\s+)?(?:sanctions\s+list|blacklist|entity\s+list|list\s+of\s+sanctioned)\b")
     lex.add("sanctions", "hit hits", r"\s+(?:[\w.'’-]+\s+){1,5}?with\s+(?:\w+\s+)?sanctions\b")
+    lex.add("sanctions", "hit slapped targeted", r"\s+with\s+(?:[\w-]+\s+){0,2}?sanctions\b", agent_only=True)
+    # "the sanctions imposed on Russia by the United States and the EU"
+    lex.add("sanctions", "sanctions embargo embargoes", r"\s+(?:imposed|levied|announced|placed|slapped)\s+(?:on|against)\s+(?:[\w.'’-]+\s+){1,5}?(?=by\b)", agent_only=True)
     lex.add("sanctions", "sanctioned sanctions sanctioning blacklisted blacklists blacklisting", r"(?=\s+(?:the\s+|state\s+|\w+\s+)?(?-i:[A-Z]))", confidence=0.85)
     lex.add("sanctions", "sanctions", r"(?=\s+(?:on|against|targeting|package|packages)\b)", strict=True, confidence=0.8)
     # "a G7 price cap on Russian crude": a sanctions measure of its owner.
@@ -331,11 +386,11 @@ def _corporate_rules(lex: Lexicon) -> None:
             actor_after=True, confidence=0.8, objects="mine mines asset assets stake stakes unit units business businesses division divisions operations subsidiary subsidiaries interest interests shares holding holdings")
     # "would not make a firm offer", "made a formal bid": a takeover offer, not yet agreed.
     lex.add("acquisition", "make makes made making", r"\s+(?:a|an)\s+(?:firm|formal|binding|takeover|improved|revised|new|cash|all-share|higher)\s+(?:takeover\s+|cash\s+)?(?:offer|bid|proposal)\b", modality="planned", confidence=0.8)
-    lex.add("force_majeure", "force", r"\s+majeure\b", veto_left=_LIFTED)
+    lex.add("force_majeure", "force", r"\s+majeure\b")
     lex.add("strike", "industrial", r"\s+action\b", actor_inside=True)
     lex.add("strike", "walk walks walked walking", r"\s+(?:off\s+the\s+job|out)\b", actor_inside=True)
-    lex.add("strike", "workers miners employees union unions staff", r"(?:\s+[\w'’.,-]+){0,12}?\s+(?:(?:went|go|goes|are|were|have\s+been|began|started|launched|staged|called|voted\s+to|threatened\s+to|will|would|plan\s+to|to)\s+)?(?:on\s+strike|strikes?|struck|walked\s+out|downed\s+tools|a\s+strike|strike\s+action)\b(?!\s+(?:a|an)\s+(?:deal|agreement))",
+    lex.add("strike", "workers miners employees union unions staff", r"(?:\s+[\w'’.,-]+){0,12}?\s+(?:(?:went|go|goes|are|were|have\s+been|began|started|launched|staged|called|voted\s+to|threatened\s+to|will|would|plan\s+to|to)\s+)?(?:on\s+strike|strikes?|struck|walked\s+out|downed\s+tools|a\s+strike|strike\s+action|(?:a\s+)?sit-ins?|(?:a\s+)?go-slow|(?:a\s+)?work\s+stoppage|(?:a\s+)?work-to-rule|picket(?:ed|s)?)\b(?!\s+(?:a|an)\s+(?:deal|agreement))",
             actor_inside=True)
     lex.add("strike", "strike strikes", r"(?=\s+(?:at|by|action|hit|hits|halted|halts|disrupted|disrupts|over|entered|enters|continued|continues|ended|began|started|affected|affects|shut|closed|idled|paralysed|paralyzed|forced|has|have|had)\b)", actor_inside=True)
-    lex.add("strike", "walkout walkouts", r"(?=[\s,.;]|$)", actor_inside=True)
+    lex.add("strike", "walkout walkouts sit-in sit-ins go-slow", r"(?=[\s,.;]|$)", actor_inside=True)
     lex.add("strike", "went go goes going gone", r"\s+on\s+strike\b", actor_inside=True)

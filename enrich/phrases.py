@@ -87,6 +87,10 @@ class PhraseMatcher:
         if (surface, phrase) not in bucket:
             bucket.append((surface, phrase))
 
+    def surfaces(self) -> list[tuple[str, str]]:
+        """Every (surface form, kind) added."""
+        return [(surface, phrase.kind) for bucket in self._entries.values() for surface, phrase in bucket]
+
     def compile(self) -> None:
         automaton = ahocorasick.Automaton()
         for key, bucket in self._entries.items():

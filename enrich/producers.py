@@ -47,6 +47,7 @@ CUE_WORDS = {
     "appositive": list(_APPOSITIVE_HEADS),
     "industry": _INDUSTRY.strip("(?:)").replace("s?", "").split("|") + ["Fertilizers", "Diamonds"],
 }
+INDUSTRY_WORDS = tuple(CUE_WORDS["industry"])
 _INDUSTRY_ONLY = re.compile(_INDUSTRY)
 _CORP_TAIL = re.compile(rf"(?:,?\s+{_CORP})+$")
 # "PT Garuda Nikel Mandiri", "Toronto-listed Halcyon Gold": not part of the name.
@@ -66,7 +67,8 @@ _STOP_NAMES = frozenset(
     """The A An In On At But And Its It This That These Those Their Our We He She They Shares Some Many Most All
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
     September October November December Chief CEO Chairman President Minister Prime Sources Analysts Meanwhile However
-    While After Before During Since When As If Last Next New Also Like Unlike Both Each Other One Two Three""".split()
+    While After Before During Since When As If Last Next New Also Like Unlike Both Each Other One Two Three
+    Besides Moreover Furthermore Thus Therefore Still Yet Overall Instead Indeed Although Though Despite Regarding""".split()
 )
 
 
@@ -95,11 +97,17 @@ def catalogue_mentions(text: str, matches: list[Match], sentence_starts: list[in
 def _trusted(text: str, found: list[Match], sentence_starts: list[int]) -> bool:
     """An ambiguous name counts if written mid-sentence, or with company words around it."""
     for match in found:
+        if _PLACE_CONTEXT.search(text, max(0, match.start - 20), match.start) or _PLACE_AFTER.match(text, match.end):
+            continue  # "the port of Santos", "Santos port": a place
         if " " in match.surface or not _sentence_initial(text, match.start, sentence_starts):
             return True
         if _COMPANY_CONTEXT.search(text, max(0, match.start - 100), min(len(text), match.end + 100)):
             return True
     return False
+
+
+_PLACE_CONTEXT = re.compile(r"\b(?:port|city|state|region|province|town|harbou?r|terminal|bay|island)\s+of\s+$|\bin\s+$", re.I)
+_PLACE_AFTER = re.compile(r"\s+(?:port|harbou?r|terminal|state|city|region|province|basin)\b", re.I)
 
 
 def _sentence_initial(text: str, start: int, sentence_starts: list[int]) -> bool:

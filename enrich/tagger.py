@@ -20,9 +20,11 @@ from datetime import date, datetime
 from enrich.article import Article, Mention
 from enrich.events import build_events, commodity_price_events, find_triggers
 from enrich.phrases import Hits, Match, normalise
+from enrich.pricemoves import price_statements
 from enrich.producers import ProducerMention, catalogue_mentions, uncatalogued_mentions
 from enrich.sentences import split_sentences
 from enrich.taxonomy import Taxonomy, load_taxonomy
+from enrich.textshape import shape, shape_title
 from enrich.trusted import trusted
 from newsflow.models import Event, Producer, Tags
 
@@ -40,7 +42,11 @@ def tag(
 ) -> Tags:
     """Tag one article. ``published`` anchors relative dates ("in September", "last year")."""
     taxonomy = taxonomy or load_taxonomy()
-    text = text or ""
+    original = text or ""
+    # Stage 1: the shape of real copy (wrapped lines, caps headlines, datelines);
+    # same length, so every offset below is an offset into ``original`` too.
+    text = shape(original, taxonomy.known_case)
+    title = shape_title(title, text, taxonomy.known_case) if title else title
     published_day = published.date() if isinstance(published, datetime) else published
     normalised = normalise(text)
     hits = taxonomy.matcher.find(text, normalised)
@@ -54,11 +60,13 @@ def tag(
     title_producers = _producer_mentions(title, title_matches, title_hits.cues, [0], taxonomy) if title_hits else []
     commodities = _commodities(matches + title_matches, producer_mentions + title_producers, taxonomy)
     article = _article(text, normalised, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
+    events = _events(article, trigger_words, taxonomy)
+    producers = _producers(producer_mentions, title_producers, taxonomy)
     return Tags(
-        producers=_producers(producer_mentions, title_producers, taxonomy),
+        producers=producers + _producing_countries(text, matches, events, {p.name for p in producers}, article),
         countries=_countries(matches + title_matches),
         commodities=list(commodities),
-        events=_events(article, trigger_words, taxonomy),
+        events=_as_published(events, original, text),
     )
 
 
@@ -138,7 +146,7 @@ def _events(article: Article, trigger_words: list[tuple[int, int, str]], taxonom
     for word in trigger_words:  # (article.sentence_index, inlined: ~40 words an article)
         by_sentence.setdefault(max(0, bisect_right(starts, word[0]) - 1), []).append(word)
     price_moves: dict[int, list] = {}
-    for trigger, actor in commodity_price_events(article):
+    for trigger, actor in commodity_price_events(article) + price_statements(article):
         price_moves.setdefault(article.sentence_index(trigger.start), []).append((trigger, actor))
     events: list[Event] = []
     for index in sorted(set(by_sentence) | set(price_moves)):
@@ -146,13 +154,23 @@ def _events(article: Article, trigger_words: list[tuple[int, int, str]], taxonom
         triggers = find_triggers(article.text, by_sentence.get(index, []), sentence, taxonomy.lexicon.by_word, article)
         preset = {}
         for trigger, actor in price_moves.get(index, []):
-            if not any(t.start < trigger.end and trigger.start < t.end for t in triggers):
+            key = (trigger.start, trigger.end)
+            if key in preset:
+                preset[key].append(actor)  # "soybean and corn prices rose": one move, two commodities
+            elif not any(t.start < trigger.end and trigger.start < t.end for t in triggers):
                 triggers.append(trigger)
-                preset[(trigger.start, trigger.end)] = [actor]
+                preset[key] = [actor]
         if triggers:
             triggers.sort(key=lambda t: t.start)
             events.extend(build_events(article, sentence, triggers, preset))
     return dedupe_events(events)
+
+
+def _as_published(events: list[Event], original: str, shaped: str) -> list[Event]:
+    """Events quote the article as published, not its shaped copy."""
+    if original == shaped:
+        return events
+    return [e.model_copy(update={"sentence": original[e.start : e.end]}) for e in events]
 
 
 def dedupe_events(events: list[Event]) -> list[Event]:
@@ -216,6 +234,53 @@ def _producers(mentions: list[ProducerMention], title_mentions: list[ProducerMen
             )
         )
     return out
+
+
+# Actions that present their actor as producing, exporting or supplying
+# (annotation-guide.md, "Who is a producer"): a country that does them is one.
+_PRODUCING_ACTIONS = frozenset({"sales", "sales_halt", "sales_resume", "supply_restriction", "output_cut", "output_increase", "price_cut", "price_increase"})
+# "Ghana, the world's second-largest cocoa grower", "top exporter Indonesia".
+_PRODUCER_APPOSITION = re.compile(
+    r",\s+(?:the\s+)?(?:world['’]s\s+|globe['’]s\s+|Africa['’]s\s+|Asia['’]s\s+|Europe['’]s\s+|a\s+|an\s+|one\s+of\s+the\s+|another\s+)?"
+    r"(?:(?:No\.?\s*\d|number\s+\w+|top|biggest|largest|leading|major|main|key|second|third|fourth|fifth|[\w-]+-(?:largest|biggest|ranked))\s+){0,3}"
+    r"(?:[\w-]+\s+){0,3}?(?:producers?|exporters?|growers?|miners?|suppliers?|sellers?)\b",
+    re.I,
+)
+
+
+# "Brazil's soybean crop", "Brazilian sugar mills", "cotton exports from India",
+# "Ghana produced 800,000 t": a country presented as producing or exporting.
+_PRODUCING_AFTER = re.compile(
+    r"(?:['’]s?)?(?:\s+(?!and\b|or\b)[a-z][\w-]*){0,3}\s+(?:production|output|crops?|harvests?|exports?|exporters?|producers?|farmers|growers|mills|miners|shipments|plantings|acreage|supply)\b"
+    r"|\s+(?:(?:has|have|had|also|is|was)\s+)?(?:produces|produced|producing|exports|exported|exporting|harvested|grows|grew|ships|shipped|mines|mined|pumps|pumped|sold|sells)\b"
+)
+_PRODUCING_BEFORE = re.compile(
+    r"\b(?:production|output|crops?|harvests?|exports?|farmers|growers|producers?|mills|shipments|exporters?)\s+(?:in|from|of|by)\s+(?:the\s+)?(?:[\w-]+\s+)?$", re.I
+)
+
+
+def _producing_countries(text: str, matches: list[Match], events: list[Event], known: set[str], article: Article) -> list[Producer]:
+    """Countries the text presents as producing or exporting, with kind ``country``."""
+    names = [e.actor for e in events if e.action in _PRODUCING_ACTIONS]
+    for m in matches:
+        if m.phrase.kind not in ("country", "country_adj") or not article.commodities:
+            continue
+        if m.phrase.kind == "country" and _PRODUCER_APPOSITION.match(text, m.end):
+            names.append(m.phrase.target)
+        elif _PRODUCING_AFTER.match(text, m.end) or _PRODUCING_BEFORE.search(text, max(0, m.start - 40), m.start):
+            if _commodity_in_sentence(article, m.start):
+                names.append(m.phrase.target)
+    countries = {m.phrase.target for m in matches if m.phrase.kind in ("country", "country_adj")}
+    found = [name for name in dict.fromkeys(names) if name in countries and name not in known]
+    return [
+        trusted(Producer, {"name": name, "kind": "country", "in_catalogue": True, "country": name, "commodities": [], "mentions": names.count(name)})
+        for name in found
+    ]
+
+
+def _commodity_in_sentence(article: Article, position: int) -> bool:
+    start, end = article.sentences[article.sentence_index(position)]
+    return any(m.kind == "commodity" for m in article.mentions_between(start, end))
 
 
 def _countries(matches: list[Match]) -> list[str]:

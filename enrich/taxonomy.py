@@ -16,7 +16,8 @@ import yaml
 from enrich.cues import CUE_MARKERS
 from enrich.lexicon import Lexicon, build_lexicon
 from enrich.phrases import Phrase, PhraseMatcher
-from enrich.producers import CUE_WORDS
+from enrich.producers import CUE_WORDS, INDUSTRY_WORDS
+from enrich.textshape import known_case_map
 from enrich.times import ANCHOR_WORDS
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -87,6 +88,16 @@ class Taxonomy:
                     heads[name] = head
                     break
         return heads
+
+    @functools.cached_property
+    def known_case(self) -> dict[str, str]:
+        """How catalogue names spell their words ("opec" -> "OPEC"), for recasing
+        caps headlines; common words ("gold", "mining") stay lower case."""
+        names = ("producer", "country", "country_adj", "source")
+        surfaces = [surface for surface, kind in self.matcher.surfaces() if kind in names]
+        common = {word.lower() for word in INDUSTRY_WORDS}
+        common.update(word for surface, kind in self.matcher.surfaces() if kind not in names for word in surface.lower().split())
+        return {word: spelling for word, spelling in known_case_map(surfaces).items() if word not in common}
 
     @functools.cached_property
     def ambiguous(self) -> frozenset[str]:
@@ -190,6 +201,8 @@ def _add_commodities(taxonomy: Taxonomy, rows: list[dict]) -> None:
     for row in rows:
         name = str(row["name"]).strip()
         taxonomy.commodities[name] = CommodityEntry(name=name, family=row.get("family"))
+        for surface in [name, *_strings(row, "synonyms")]:
+            taxonomy.names.setdefault(surface.lower(), name)
         for surface in _with_plurals([name, *_strings(row, "synonyms")]):
             taxonomy.matcher.add(surface, Phrase("commodity", name, lowercase_ok=True))
         for surface in _with_plurals(_strings(row, "weak")):

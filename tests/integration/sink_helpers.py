@@ -39,7 +39,7 @@ def seed_tags() -> Tags:
               sentence="diamond prices, which have fallen nearly 30% since March 2022.", start=200, end=262),
     ]  # fmt: skip
     producers = [
-        Producer(name="Alrosa", kind="state_producer", country="Russia", commodities=["diamonds"], mentions=2),
+        Producer(name="Alrosa", kind="state", country="Russia", commodities=["diamonds"], mentions=2),
         Producer(name="De Beers", kind="company", country="United Kingdom", commodities=["diamonds"], mentions=2),
     ]
     return Tags(producers=producers, countries=["Russia", "India"], commodities=["diamonds"], events=events)

@@ -103,7 +103,7 @@ def test_rows_hold_canonical_names_and_typed_values(make_settings: SettingsFacto
     assert event == ("Alrosa", "sales", "diamonds", "2023-11-01", "2023-11-30", "month",
                      1e8, "USD", True, False, "asserted", True)  # fmt: skip
     assert producers == [
-        ("Alrosa", "state_producer", True, "Russia", ["diamonds"]),
+        ("Alrosa", "state", True, "Russia", ["diamonds"]),
         ("De Beers", "company", True, "United Kingdom", ["diamonds"]),
     ]
     assert article == ("Story 0", ["Jane Doe"], "Example News", "en", "page", "test-1", True, [])

@@ -10,7 +10,7 @@ import yaml
 
 DATA = Path(__file__).resolve().parents[2] / "enrich" / "data"
 
-PRODUCER_KINDS = {"company", "state_producer", "cartel"}
+PRODUCER_KINDS = {"company", "state", "cartel"}
 SOURCE_KINDS = {"news", "analyst", "agency", "exchange"}
 REQUIRED_FAMILIES = {
     "diamonds", "gold", "silver", "pgm", "copper", "iron ore", "steel", "aluminium",
@@ -163,7 +163,7 @@ def test_cartels_present(producers):
 
 def test_seed_article_actors(producers):
     by_name = {p["name"]: p for p in producers}
-    assert by_name["Alrosa"]["kind"] == "state_producer"
+    assert by_name["Alrosa"]["kind"] == "state"
     assert by_name["Alrosa"]["country"] == "Russia"
     assert "diamonds" in by_name["De Beers"]["commodities"]
 

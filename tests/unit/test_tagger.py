@@ -231,8 +231,9 @@ def test_habitual_and_relative_sales_are_background():
     assert triples("Petrobras will lower the price of diesel it sells to distributors.") == {("Petrobras", "price_cut", False)}
 
 
-def test_lifting_a_ban_is_not_a_ban():
-    assert triples("Argentina lifted restrictions on beef exports on Tuesday.") == set()
+def test_lifting_a_ban_is_the_ban_negated():
+    # annotation-guide.md: lifting a measure with no resume code is the code, negated.
+    assert triples("Argentina lifted restrictions on beef exports on Tuesday.") == {("Argentina", "export_ban", True)}
 
 
 def test_subordinate_clause_subject_is_not_the_actor():
@@ -283,8 +284,9 @@ def test_passive_with_the_owner_inside():
     assert triples("Production at Glencore's Mutanda mine was halted in May.") == {("Glencore", "output_cut", False)}
 
 
-def test_lifting_force_majeure_is_not_declaring_it():
-    assert triples("Rio Tinto lifted force majeure on iron ore shipments.") == set()
+def test_lifting_force_majeure_resumes_sales():
+    # annotation-guide.md: lifting a measure that has a resume code is that code.
+    assert triples("Rio Tinto lifted force majeure on iron ore shipments.") == {("Rio Tinto", "sales_resume", False)}
 
 
 def test_opec_and_allies_is_opec_plus():
