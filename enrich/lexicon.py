@@ -20,6 +20,7 @@ Rule flags tell the event grammar how to find the actor:
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field
 
 # Words that may sit between a verb and its object: "halted all rough diamond sales".
@@ -86,17 +87,46 @@ _RELATIVE = (
 )
 
 
+class LazyPattern:
+    """A case-insensitive regex compiled on first use. A process that tags one
+    short file (``newsflow tag``) meets few trigger words, and compiling all
+    ~120 rule patterns up front would cost more than tagging it."""
+
+    __slots__ = ("source", "_compiled")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._compiled: re.Pattern | None = None
+
+    def _pattern(self) -> re.Pattern:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source, re.IGNORECASE)
+        return self._compiled
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        return self._pattern().match(text, pos, endpos)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        return self._pattern().search(text, pos, endpos)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyPattern) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+
 @dataclass(frozen=True)
 class Rule:
     action: str
     first: tuple[str, ...]
-    rest: re.Pattern
+    rest: LazyPattern | re.Pattern
     strict: bool = False
     actor_inside: bool = False
     needs: tuple[str, ...] = ()
     modality: str | None = None
     confidence: float = 0.9
-    veto_left: re.Pattern | None = None  # the words before the trigger that cancel it
+    veto_left: LazyPattern | None = None  # the words before the trigger that cancel it
     # Words of which at least one must follow the trigger in its sentence for
     # ``rest`` to match (its object or auxiliary). A set lookup rules most
     # sentences out before the regex runs: the lazy word gaps of the long
@@ -120,8 +150,8 @@ class Lexicon:
     by_word: dict[str, list[Rule]] = field(default_factory=dict)
 
     def add(self, action: str, first: str, rest: str, veto_left: str | None = None, objects: str = "", **flags) -> None:
-        veto = re.compile(veto_left + r"$", re.IGNORECASE) if veto_left else None
-        rule = Rule(action, tuple(first.split()), re.compile(rest, re.IGNORECASE), veto_left=veto, objects=frozenset(objects.split()), **flags)
+        veto = LazyPattern(veto_left + r"$") if veto_left else None
+        rule = Rule(action, tuple(first.split()), LazyPattern(rest), veto_left=veto, objects=frozenset(objects.split()), **flags)
         self.rules.append(rule)
         for word in rule.first:
             self.by_word.setdefault(word, []).append(rule)

@@ -15,10 +15,13 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from newsflow.errors import ConfigError, NewsflowError
 from newsflow.lifecycle import Stopper
-from newsflow.logs import configure_logging
-from newsflow.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # settings (pydantic-settings) load on demand: `newsflow tag` starts faster without them
+    from newsflow.settings import Settings
 
 log = logging.getLogger("newsflow")
 
@@ -80,6 +83,9 @@ def _service_settings(args: argparse.Namespace, *, needs_database: bool = True) 
 
 
 def _load(args: argparse.Namespace) -> Settings:
+    from newsflow.logs import configure_logging
+    from newsflow.settings import load_settings
+
     settings = load_settings(args.config)
     configure_logging(settings.log_level, settings.secret_values())
     return settings
