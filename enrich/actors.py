@@ -102,6 +102,11 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
         return [inside]
     if rule.actor_inside:
         inside = [m for m in article.mentions_between(trigger.start, trigger.end) if m.kind in kinds]
+        pronoun = _ITS.search(article.text, trigger.start, inside[0].start if inside else trigger.end)
+        if pronoun:  # "production at its Homase mine in Ghana": the owner, not the place
+            owner = _actor_for(article, Mention(pronoun.start(), pronoun.end(), "anaphor_any", pronoun.group(0)), "anaphor", kinds)
+            if owner:
+                return [owner]
         if inside:
             return [Actor(inside[0].name, inside[0].kind, inside[0].start, "inside")]
         after = _after_preposition(article, sentence, trigger, kinds, ("at", "hit", "hits", "affecting", "halted", "disrupted"))
@@ -120,6 +125,15 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
             # "Japan joined the G7 price cap": the joiner acts, not the owner.
             return _left_subjects(article, sentence, trigger, kinds)
         return [owner] if owner else []
+    relative = _RELATIVE_BEFORE.search(article.text, max(sentence[0], trigger.start - 40), trigger.start)
+    if relative is not None:
+        # "new sanctions on Russia that could curb supplies": the clause's subject
+        # is its head noun, so only a name right before "that"/"which" can act.
+        head = [m for m in _candidates(article, sentence, trigger, kinds) if m.end <= relative.start()]
+        if head and _HEAD_GAP.fullmatch(article.text, head[-1].end, relative.start()):
+            actor = _actor_for(article, head[-1], "subject", kinds)
+            return [actor] if actor else []
+        return []
     subjects = _left_subjects(article, sentence, trigger, kinds)
     if subjects:
         return subjects
@@ -167,6 +181,11 @@ def _NOUN_TRIGGER_OWNERS(trigger: Trigger) -> bool:
     return trigger.rule.strict or trigger.rule.strict_subject
 
 
+_RELATIVE_BEFORE = re.compile(r"\b(?:that|which)\s+(?:(?:could|would|will|may|might|can|has|have|had|is|are|was|were|also|further|not|then)\s+){0,2}$", re.I)
+# Between a relative clause's head and "which": nothing, or an apposition
+# ("Aurubis, Europe's largest copper smelter, which lifted ...").
+_HEAD_GAP = re.compile(r"(?:,\s+[^,;]{1,60})?[\s,]*")
+_ITS = re.compile(r"\b(?:its|their)\b", re.I)
 _DECISION_BY = re.compile(r"\b(?:decision|move|plan|proposal|order|ruling|announcement|measure|vote)\s+by\s+(?:the\s+)?$", re.I)
 _JOINS = re.compile(r"\b(?:join(?:s|ed|ing)?|adopt(?:s|ed|ing)?|back(?:s|ed|ing)?|implement(?:s|ed|ing)?|signed\s+up\s+to)\s+(?:the\s+)?$", re.I)
 
@@ -443,6 +462,8 @@ def _actor_for(article: Article, mention: Mention, how: str, kinds: tuple[str, .
         if kind not in kinds:
             return None
     antecedent = article.last_before(kind, mention.start, max_sentences)
+    if antecedent is not None and kind == "country" and "kingdom" in mention.name.lower():
+        antecedent = _last_kingdom(article, mention.start, max_sentences) or antecedent
     if antecedent is None and kind == "country":
         # "the kingdom" after "Saudi Aramco": the state behind the last producer.
         producer = article.last_before("producer", mention.start, max_sentences)
@@ -451,6 +472,21 @@ def _actor_for(article: Article, mention: Mention, how: str, kinds: tuple[str, .
     if antecedent is None:
         return None
     return Actor(antecedent.name, antecedent.kind, mention.start, "anaphor")
+
+
+_KINGDOMS = frozenset(
+    "Saudi Arabia|Bahrain|Jordan|Morocco|United Kingdom|Spain|Netherlands|Norway|Sweden|Denmark|Belgium|Thailand|Cambodia|Eswatini|Lesotho|Tonga|Bhutan".split("|")
+)
+
+
+def _last_kingdom(article: Article, position: int, max_sentences: int) -> Mention | None:
+    """"the kingdom" after "Saudi Arabia's supply to China": the last country that is one."""
+    for mention in reversed(article.mentions_between(0, position)):
+        if article.sentence_index(position) - article.sentence_index(mention.start) > max_sentences:
+            return None
+        if mention.kind == "country" and mention.name in _KINGDOMS:
+            return mention
+    return None
 
 
 # "Russia said on Sunday that it would cut": the subject of a reporting verb

@@ -46,7 +46,8 @@ CUE_MARKERS = {
     # Price verbs, for commodities as subjects ("Gold fell 2%"; enrich.events).
     "move": "fell fallen dropped declined slumped slid sank sunk tumbled plunged plummeted eased weakened dipped "
     "retreated crashed collapsed slipped lost edged settled closed ended finished traded rose risen climbed jumped "
-    "gained surged soared rallied advanced firmed spiked rebounded topped breached surpassed hit",
+    "gained surged soared rallied advanced firmed spiked rebounded topped breached surpassed hit "
+    "was were is are shed sheds added adds rises falls gains declines drops slips eases dips climbs jumps firms rallies edging",
     "break": "but while whereas although though after before because as since when once until unless amid despite",
     "negation": "not never no nor without cannot deny denies denied denying dismissed dismisses dismissing rejected rejects rejecting "
     "ruled rules ruling refused refuses refuse refusing yet failed fails fail called calls call calling declined unlikely improbable "

@@ -37,10 +37,15 @@ _COMMODITY_SUBJECT = re.compile(
     r"(?:(?:\s+[\w-]+)?\s+(?:prices?|futures|contracts?|spot\s+prices?|benchmark))?"
     r"(?:\s+(?:on|in|at)\s+(?:the\s+)?(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*)?"
     r"(?:\s+for\s+(?:delivery|settlement)\s+in\s+(?:[\w-]+\s+){0,2}?[\w-]+)?"
-    r"(?:\s+(?:have|has|had|also|was|were|is|are|futures|prices))*\s+"
+    r"(?:\s*\([^()]{1,30}\))?"  # "on the London Metal Exchange (LME)"
+    r"(?:,\s+(?:[\w-]+\s+){0,3}?(?:benchmark|contract|grade)\s*,)?"
+    r"(?:\s+(?:have|has|had|also|futures|prices))*\s+"
     r"(?:(?P<down>fell|fallen|dropped|declined|slumped|slid|sank|sunk|tumbled|plunged|plummeted|eased|weakened|dipped|retreated|crashed|"
-    r"collapsed|slipped|lost|edged\s+(?:down|lower)|(?:settled|closed|ended|finished|traded)\s+(?:down|lower))|(?P<up>(?:settled|closed|ended|finished|traded)\s+(?:up|higher)|rose|risen|climbed|jumped|gained|surged|soared|rallied|advanced|firmed|"
-    r"spiked|rebounded|topped|breached|surpassed|edged\s+(?:up|higher)|hit\s+(?:a\s+)?(?:\w+\s+)?(?:high|record)))\b",
+    r"collapsed|slipped|lost|shed|sheds|falls|drops|declines|slips|eases|dips|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:down|lower)|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:down|lower)"
+    r"|(?:settled|closed|ended|finished|traded)\s+(?:[\d.]+%\s+)?(?:down|lower))"
+    r"|(?P<up>(?:settled|closed|ended|finished|traded)\s+(?:[\d.]+%\s+)?(?:up|higher)|rose|risen|climbed|jumped|gained|surged|soared|rallied|advanced|firmed|"
+    r"added|adds|rises|gains|climbs|jumps|firms|rallies|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:up|higher)"
+    r"|spiked|rebounded|topped|breached|surpassed|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:up|higher)|(?:hit|reached|touched)\s+(?:a\s+)?(?:[\w-]+\s+)?(?:high|record)))\b",
     re.I,
 )
 

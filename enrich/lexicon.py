@@ -193,7 +193,9 @@ def _sales_rules(lex: Lexicon) -> None:
     lex.add("sales_halt", "sales selling", r"\s+(?:halt|suspension|freeze|pause|moratorium|stoppage)\b")
     # Selling a mine, a stake or a unit is a divestment, not a sale of goods.
     assets = r"(?!(?:\s+[\w'’-]+){0,4}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations|holdings?|interest)\b)"
-    lex.add("sales", "sold sells sell", r"(?!\s*-?\s*off\b|-side|\s+back\b|\s+out\b|\s+short\b)" + assets + r"(?=[\s,.;]|$)", veto_left=_RELATIVE)
+    # "selling it to Cerberus", "to sell Chrysler Group for $7.4 billion": a divestment.
+    divested = r"(?!\s+(?:it|them|itself)\s+to\b)(?!\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+(?:for|to)\s)"
+    lex.add("sales", "sold sells sell", r"(?!\s*-?\s*off\b|-side|\s+back\b|\s+out\b|\s+short\b)" + divested + assets + r"(?=[\s,.;]|$)", veto_left=_RELATIVE)
     lex.add("sales", "selling", r"(?!\s*-?\s*off\b|-side|\s+pressure|\s+prices?\b|\s+point|\s+season)" + assets + r"(?=\s)", veto_left=_RELATIVE)
     lex.add("sales", "sales sale", r"(?=[\s,.;]|$)(?!\s+(?:tax|team|force|staff|pitch|event|events|cycles?|volumes?|guidance|agreement|office|offices|network|channels?|process|proceeds|of\s+(?:its|a|the)\s+(?:stake|unit|business|mine|assets)))",
             strict=True, confidence=0.8, veto_left=r"\b(?:has|have|had)\s+(?:\w+\s+)?")
@@ -275,8 +277,9 @@ def _production_rules(lex: Lexicon) -> None:
     by_agent = r"(?=(?:\s+[\w'’-]+){0,4}?\s+by\s)"
     lex.add("output_cut", "plant plants mine mines smelter smelters refinery refineries furnace furnaces potline potlines facility facilities shaft shafts pipeline terminal",
             _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:shut(?:\s+down)?|closed|idled|halted|suspended|mothballed|curtailed|stopped|paused|taken\s+offline|placed\s+on\s+care)\b" + by_agent, objects=_PASSIVE_WORDS)
+    # "completed the shutdown of its 263,776 barrel-per-day Houston refinery"
     lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
-            r"\s+(?:of|in|to|at)" + _GAP2 + r"(?:output|production|operations|mining|mines?|plants?)\b")
+            r"\s+(?:of|in|to|at)(?:\s+(?!and\b|but\b|or\b|exports?\b|imports?\b|sales\b|prices?\b)[\w'’$%.,()-]+){0,6}?\s+" + _PRODUCTION)
     lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b")
     # A production quota kept is a cut; one rejected or exceeded is a cut negated.
     quota = r"(?:\s+(?:its|their|the|a|an|new|own|opec|opec\+|production|output|oil|crude|export|agreed|assigned|allotted|lower|reduced))*\s+quotas?\b"
@@ -396,7 +399,7 @@ def _corporate_rules(lex: Lexicon) -> None:
     stake = r"(?:a|an|the|its|their)?\s*(?:[\d.]+\s*(?:%|per\s*cent|percent)\s+|majority\s+|minority\s+|controlling\s+|further\s+|additional\s+|big\s+|large\s+|small\s+){0,2}(?:stake|interest|holding)\s+in\b"
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchases purchasing", r"\s+" + stake)
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
-            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+)*(?=(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
+            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|(?:[\w-]+\s+){0,2}(?:producer|miner|driller|explorer|company|firm|group)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
             r"(?!\s+back)" + _GAP2 + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
     lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?=(?-i:[A-Z]))")

@@ -24,7 +24,7 @@ from enrich.pricemoves import price_statements
 from enrich.producers import ProducerMention, catalogue_mentions, uncatalogued_mentions
 from enrich.sentences import split_sentences
 from enrich.taxonomy import Taxonomy, load_taxonomy
-from enrich.textshape import shape, shape_title
+from enrich.textshape import shape
 from enrich.trusted import trusted
 from newsflow.models import Event, Producer, Tags
 
@@ -40,34 +40,71 @@ def tag(
     *,
     taxonomy: Taxonomy | None = None,
 ) -> Tags:
-    """Tag one article. ``published`` anchors relative dates ("in September", "last year")."""
-    taxonomy = taxonomy or load_taxonomy()
-    original = text or ""
-    # Stage 1: the shape of real copy (wrapped lines, caps headlines, datelines);
-    # same length, so every offset below is an offset into ``original`` too.
-    text = shape(original, taxonomy.known_case)
-    title = shape_title(title, text, taxonomy.known_case) if title else title
-    published_day = published.date() if isinstance(published, datetime) else published
-    normalised = normalise(text)
-    hits = taxonomy.matcher.find(text, normalised)
-    matches, trigger_words = hits.entities, hits.triggers
-    title_hits = taxonomy.matcher.find(title) if title else None
-    title_matches = title_hits.entities if title_hits else []
-    sentences = split_sentences(text)
-    sentence_starts = [start for start, _ in sentences]
+    """Tag one article. ``published`` anchors relative dates ("in September", "last year").
 
-    producer_mentions = _producer_mentions(text, matches, hits.cues, sentence_starts, taxonomy)
-    title_producers = _producer_mentions(title, title_matches, title_hits.cues, [0], taxonomy) if title_hits else []
-    commodities = _commodities(matches + title_matches, producer_mentions + title_producers, taxonomy)
-    article = _article(text, normalised, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
+    The headline is read as the article's first sentence: it is often the best
+    statement of the news. An event stated only in the headline has ``start ==
+    end == 0`` and the headline as its sentence; every other event's offsets
+    locate its sentence in ``text``.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    body = text or ""
+    head = " ".join((title or "").split())
+    document = f"{head}\n\n{body}" if head else body
+    offset = len(head) + 2 if head else 0
+    # Stage 1: the shape of real copy (wrapped lines, caps headlines, datelines);
+    # same length, so every offset below is an offset into ``document`` too.
+    shaped = shape(document, taxonomy.known_case)
+    published_day = published.date() if isinstance(published, datetime) else published
+    normalised = normalise(shaped)
+    hits = taxonomy.matcher.find(shaped, normalised)
+    matches = [m for m in hits.entities if not _commodity_in_name(shaped, m)]
+    trigger_words = hits.triggers
+    sentences = split_sentences(shaped)
+    producer_mentions = _producer_mentions(shaped, matches, hits.cues, [start for start, _ in sentences], taxonomy)
+    commodities = _commodities(matches, producer_mentions, taxonomy)
+    article = _article(shaped, normalised, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
     events = _events(article, trigger_words, taxonomy)
-    producers = _producers(producer_mentions, title_producers, taxonomy)
+    producers = _producers(producer_mentions, taxonomy)
     return Tags(
-        producers=producers + _producing_countries(text, matches, events, {p.name for p in producers}, article),
-        countries=_countries(matches + title_matches),
+        producers=producers + _producing_countries(shaped, matches, events, {p.name for p in producers}, article),
+        countries=_countries(matches),
         commodities=list(commodities),
-        events=_as_published(events, original, text),
+        events=_in_body(events, document, offset),
     )
+
+
+_CAPITALISED_BEFORE = re.compile(r"(?<![.!?:;\"“\n])\s(?-i:[A-Z])[\w'’&.-]*\s$")
+_CAPITALISED_AFTER = re.compile(r"\s(?-i:[A-Z])[\w'’&-]*")
+
+
+def _commodity_in_name(text: str, match: Match) -> bool:
+    """"a firm based in Sugar Creek", "Kobe Steel shed 11 yen": a commodity word
+    written capitalised beside another capitalised word is part of a name."""
+    phrase = match.phrase
+    if phrase.kind not in ("commodity", "commodity_weak") or not phrase.lowercase_ok or not match.surface[:1].isupper():
+        return False
+    if _CAPITALISED_AFTER.match(text, match.end):
+        return True
+    return bool(_CAPITALISED_BEFORE.search(text, max(0, match.start - 30), match.start)) and not _sentence_start(text, match.start)
+
+
+def _sentence_start(text: str, position: int) -> bool:
+    before = text[max(0, position - 3) : position].strip()
+    return not before or before[-1] in ".!?\"“\n"
+
+
+def _in_body(events: list[Event], document: str, offset: int) -> list[Event]:
+    """Events quoting the article as published, with offsets into the body; a
+    fact the body states too is kept at its body sentence."""
+    body_events, head_events = [], []
+    for event in events:
+        if event.start >= offset:
+            update = {"start": event.start - offset, "end": event.end - offset, "sentence": document[event.start : event.end]}
+            body_events.append(event.model_copy(update=update))
+        else:
+            head_events.append(event.model_copy(update={"start": 0, "end": 0, "sentence": document[event.start : event.end]}))
+    return dedupe_events(body_events + head_events) if head_events else body_events
 
 
 def _article(text: str, normalised: str, published: date | None, sentences: list, hits: Hits, producers: list[ProducerMention], commodities: Counter, taxonomy: Taxonomy) -> Article:
@@ -166,13 +203,6 @@ def _events(article: Article, trigger_words: list[tuple[int, int, str]], taxonom
     return dedupe_events(events)
 
 
-def _as_published(events: list[Event], original: str, shaped: str) -> list[Event]:
-    """Events quote the article as published, not its shaped copy."""
-    if original == shaped:
-        return events
-    return [e.model_copy(update={"sentence": original[e.start : e.end]}) for e in events]
-
-
 def dedupe_events(events: list[Event]) -> list[Event]:
     """One event per fact: the lead and the body often repeat the same news.
 
@@ -213,10 +243,10 @@ def _merge(a: Event, b: Event) -> Event:
     return a.model_copy(update=fill)
 
 
-def _producers(mentions: list[ProducerMention], title_mentions: list[ProducerMention], taxonomy: Taxonomy) -> list[Producer]:
-    counts = Counter(m.name for m in mentions + title_mentions)
-    catalogued = {m.name: m.in_catalogue for m in mentions + title_mentions}
-    order = list(dict.fromkeys(m.name for m in title_mentions + mentions))
+def _producers(mentions: list[ProducerMention], taxonomy: Taxonomy) -> list[Producer]:
+    counts = Counter(m.name for m in mentions)
+    catalogued = {m.name: m.in_catalogue for m in mentions}
+    order = list(dict.fromkeys(m.name for m in mentions))
     out = []
     for name in order:
         entry = taxonomy.producers.get(name) if catalogued[name] else None

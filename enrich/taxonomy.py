@@ -223,7 +223,8 @@ def _add_commodities(taxonomy: Taxonomy, rows: list[dict]) -> None:
         for surface in [name, *_strings(row, "synonyms")]:
             taxonomy.names.setdefault(surface.lower(), name)
         for surface in _with_plurals([name, *_strings(row, "synonyms")]):
-            taxonomy.matcher.add(surface, Phrase("commodity", name, lowercase_ok=True))
+            # "Brent" must be written capitalised; "copper" may be written any way.
+            taxonomy.matcher.add(surface, Phrase("commodity", name, lowercase_ok=surface.islower()))
         for surface in _with_plurals(_strings(row, "weak")):
             taxonomy.matcher.add(surface, Phrase("commodity_weak", name, lowercase_ok=True))
 

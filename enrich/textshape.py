@@ -9,7 +9,7 @@ arrives"). The grammar wants sentences of ordinary prose, so this stage:
 - recases headlines from the article's own spellings ("KESTREL MINING TRIMS
   NICKEL OUTPUT" -> "Kestrel Mining trims nickel output") and keeps them as
   a sentence of their own;
-- blanks datelines, bylines, agency credits and ticker brackets;
+- blanks datelines, bylines, agency credits, ticker brackets and link markup;
 - ends sentences that scraping glued together ("above.Trades").
 
 Every step replaces characters one for one, so an offset into the shaped
@@ -45,6 +45,7 @@ _CALENDAR = {
     for word in "January February March April May June July August September October November December "
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 }
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]{1,120})\]\((?P<url>[^()\s]{1,300})\)")
 _GLUED_SENTENCE = re.compile(r"(?<=[a-z%)\]])\.(?=[A-Z][a-z]+\s)")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’.&-]*")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+(?:[A-Z][\w&'’.-]*|of|de|du|del|da|&))*\s+[A-Z][\w&'’.-]*")
@@ -64,6 +65,10 @@ def shape(text: str, known_case: dict[str, str] | None = None) -> str:
     for match in _GLUED_SENTENCE.finditer(text):
         chars[match.start()] = "\n"  # "above.Trades": scraped copy lost the space after a full stop
     _blank(chars, _BOILERPLATE_LINE, text)
+    for match in _MARKDOWN_LINK.finditer(text):  # "[Validus Energy](https://...)": keep the words
+        chars[match.start()] = " "
+        for i in range(match.start("url") - 2, match.end()):
+            chars[i] = " "
     _blank(chars, _DATELINE, text)
     _blank(chars, _TICKER, text)
     _unwrap(chars, text, lines)
