@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from enrich.corpus import load_batch
+from enrich.producers import INDUSTRY_WORDS
 from enrich.tagger import TAGGER_VERSION, tag
 from enrich.taxonomy import load_taxonomy
 
@@ -178,9 +179,21 @@ _LEGAL_SUFFIX = re.compile(r"(?:,?\s+(?:Corp(?:oration)?|Inc|Ltd|Limited|PLC|plc
 
 def _name(name: str) -> str:
     """Compare names as the catalogue does: gold and tagger may spell one
-    producer or country differently ("Norilsk Nickel" / "Nornickel")."""
+    producer or country differently ("Norilsk Nickel" / "Nornickel"). A name
+    the catalogue lacks is compared without a trailing industry word or
+    group suffix ("Validus Energy" / "Validus", "Dynacor Group" / "Dynacor")."""
     name = _LEGAL_SUFFIX.sub("", name.strip())
-    return load_taxonomy().canonical(name)
+    taxonomy = load_taxonomy()
+    canonical = taxonomy.canonical(name)
+    if canonical in taxonomy.producers or canonical in taxonomy.countries or canonical in taxonomy.commodities:
+        return canonical
+    words = canonical.split()
+    while len(words) > 1 and words[-1] in _NAME_TAILS:
+        words.pop()
+    return " ".join(words)
+
+
+_NAME_TAILS = frozenset(INDUSTRY_WORDS) | {"Group", "Holdings", "Company", "Corporation", "International", "Industries"}
 
 
 def _as_date(value) -> date | None:

@@ -36,15 +36,17 @@ _COMMODITY_SUBJECT = re.compile(
     r"(?:\s[—–]\s[^—–;]{1,100}?\s[—–](?=\s))?"  # "Gold — a safe haven — fell"
     r"(?:(?:\s+[\w-]+)?\s+(?:prices?|futures|contracts?|spot\s+prices?|benchmark))?"
     r"(?:\s+(?:on|in|at)\s+(?:the\s+)?(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*)?"
-    r"(?:\s+for\s+(?:delivery|settlement)\s+in\s+(?:[\w-]+\s+){0,2}?[\w-]+)?"
+    r"(?:\s+for\s+(?:(?:delivery|settlement)\s+in\s+(?:[\w-]+\s+){0,2}?[\w-]+|(?:[\w-]+\s+){1,2}(?:delivery|settlement)))?"
+    r"(?:\s+[A-Z]{2,5}\d?(?:\s+[-+][\d.]+%)?)?"  # a ticker and its change, as terminals print them
+    r"(?:\s+(?:recently|also|earlier|later|then|initially|briefly|eventually))?"
     r"(?:\s*\([^()]{1,30}\))?"  # "on the London Metal Exchange (LME)"
     r"(?:,\s+(?:[\w-]+\s+){0,3}?(?:benchmark|contract|grade)\s*,)?"
     r"(?:\s+(?:have|has|had|also|futures|prices))*\s+"
     r"(?:(?P<down>fell|fallen|dropped|declined|slumped|slid|sank|sunk|tumbled|plunged|plummeted|eased|weakened|dipped|retreated|crashed|"
-    r"collapsed|slipped|lost|shed|sheds|falls|drops|declines|slips|eases|dips|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:down|lower)|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:down|lower)"
+    r"collapsed|slipped|lost|shed|sheds|falls|drops|declines|slips|eases|dips|(?:crept|inched|ticked|edged|moved|went|came)\s+down|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:down|lower)|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:down|lower)"
     r"|(?:settled|closed|ended|finished|traded)\s+(?:[\d.]+%\s+)?(?:down|lower))"
     r"|(?P<up>(?:settled|closed|ended|finished|traded)\s+(?:[\d.]+%\s+)?(?:up|higher)|rose|risen|climbed|jumped|gained|surged|soared|rallied|advanced|firmed|"
-    r"added|adds|rises|gains|climbs|jumps|firms|rallies|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:up|higher)"
+    r"added|adds|rises|gains|climbs|jumps|firms|rallies|(?:crept|inched|ticked|climbed|moved|went|shot)\s+up|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:up|higher)"
     r"|spiked|rebounded|topped|breached|surpassed|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:up|higher)|(?:hit|reached|touched)\s+(?:a\s+)?(?:[\w-]+\s+)?(?:high|record)))\b",
     re.I,
 )
@@ -163,6 +165,8 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
         figures = _figures(article, segment)
         also = _exports_too(article.text, trigger)
         for actor in actors:
+            if actor.kind == "country" and trigger.rule.action in _PRODUCING and not _names_commodity(article, sentence, trigger.rule.action):
+                continue  # "Beijing ... selling clothes": a country produces commodities, not goods
             events.append(_event(article, sentence, trigger, actor, segment, figures))
             if also is not None:
                 events.append(_event(article, sentence, also, actor, segment, figures))
@@ -188,8 +192,27 @@ def _exports_too(text: str, trigger: Trigger) -> Trigger | None:
 
 
 _DIGIT = re.compile(r"\d")
-_OBJECT_OF = re.compile(r"\b(?:for|of|on|from|to|with|in|and)\s+$|-$")
+_OBJECT_OF = re.compile(r"\b(?:for|of|on|from|to|with|in)\s+$|-$")
 _COMPANY_OBJECT_GAP = re.compile(r"\s+(?:its\s+|the\s+|a\s+stake\s+in\s+)?")
+
+
+# Actions that make their actor a producer; a country does them only to a commodity.
+_PRODUCING = frozenset({"sales", "sales_halt", "sales_resume", "supply_restriction", "output_cut", "output_increase", "price_cut", "price_increase", "purchase_deferral"})
+
+
+def _names_commodity(article: Article, sentence: tuple[int, int], action: str) -> bool:
+    """A commodity in the article, or a word of production or trade in the sentence
+    ("keep its additional cut in place": an output cut needs no commodity word)."""
+    if article.main_commodity is not None or _COMMODITY_WORDS.search(article.text, *sentence):
+        return True
+    return action == "output_cut" and bool(_CUT_WORDS.search(article.text, *sentence))
+
+
+_CUT_WORDS = re.compile(r"\b(?:cuts?|cutbacks?|quotas?|curbs?)\b", re.I)
+
+
+# Words that stand for the article's commodity ("production", "exports", "the crop").
+_COMMODITY_WORDS = re.compile(r"\b(?:output|production|crops?|harvests?|exports?|shipments|barrels|bpd|tonnes|tons|ounces|mines?|oilfields?|wells|refiner(?:y|ies)|smelters?)\b", re.I)
 
 
 _CONDITION = re.compile(r"\b(?:if|unless|whether|should\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:prices?|output|production))\b[^,;:]*$", re.I)

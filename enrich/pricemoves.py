@@ -24,12 +24,16 @@ _UP = (
     r"|rallied|rallies|advanced|firmed|firming|upped|upping|valuated|valorized|appreciated|recovered|rebounded|skyrocketed|spiked"
     r"|doubled|tripled|(?:moved|went|edged|shot|picked)\s+up|(?:hit|reached|touched|set)\s+(?:a\s+|new\s+|the\s+)*(?:[\w-]+\s+){0,2}?(?:high|highs|record|records|peak)"
     r"|(?:at|to)\s+(?:a\s+|new\s+)*(?:[\w-]+\s+)?(?:record|all-time)\s+(?:highs?|levels?)|[\d.,]+\s*(?:%|percent|per\s+cent)\s+(?:up|higher|above|superior)|up\s+[\d.,]+\s*(?:%|percent|per\s+cent)|higher\s+than"
+    r"|(?:was|were|is|are|ended|closed|settled|finished|traded)\s+(?:(?:slightly|sharply|marginally|much|a\s+bit|\w+ly|all)\s+)?(?:higher|up)"
+    r"|higher(?=\s+(?:compared|than|from|on\s+the|in\s+the|for\s+the|at\s+the|just)\b)"
 )
 _DOWN = (
     r"fell|fallen|falls|falling|dropped|drops|dropping|declined|declines|declining|decreased|decreases|decreasing|slipped|slid|slumped"
     r"|plunged|plummeted|tumbled|sank|weakened|eased|retreated|depreciated|devalued|(?:moved|went|edged)\s+(?:down|lower)"
     r"|(?:hit|reached|touched)\s+(?:a\s+|new\s+|the\s+)*(?:[\w-]+\s+){0,2}?(?:low|lows)"
     r"|[\d.,]+\s*(?:%|percent|per\s+cent)\s+(?:down|lower|below|inferior)|down\s+[\d.,]+\s*(?:%|percent|per\s+cent)|lower\s+than"
+    r"|(?:was|were|is|are|ended|closed|settled|finished|traded)\s+(?:(?:slightly|sharply|marginally|much|a\s+bit|\w+ly)\s+)?(?:lower|down)"
+    r"|lower(?=\s+(?:compared|than|from|on\s+the|in\s+the|for\s+the|at\s+the)\b)"
 )
 _DIRECTION = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))\b", re.I)
 # Between the price word and its move: a forecast, a hedge or a noun ("a price rise").
@@ -90,4 +94,11 @@ def _commodities(article: Article, sentence: tuple[int, int], price: re.Match, m
         return list(dict.fromkeys(found))
     if before:
         return [(heads.get(before[-1].name, before[-1].name), before[-1].start)]
+    after = [m for m in article.mentions_between(move.end(), sentence[1]) if m.kind == "commodity"]
+    if not after and article.main_commodity and _SUBJECT_PRICE.match(article.text, sentence[0], price.end()):
+        # "The contract fell 12 percent": the market the article is about.
+        return [(heads.get(article.main_commodity, article.main_commodity), price.start())]
     return []
+
+
+_SUBJECT_PRICE = re.compile(r"\s*(?:the\s+)?(?:benchmark\s+|front-month\s+|most-active\s+|nearby\s+|spot\s+)?(?:futures\s+)?(?:prices?|futures|contracts?|benchmark)\b", re.I)

@@ -54,7 +54,7 @@ _CORP_TAIL = re.compile(rf"(?:,?\s+{_CORP})+$")
 _NAME_HEAD = re.compile(r"^(?:(?:PT|JSC|PJSC|OJSC|OAO|ZAO|[A-Z][\w.]*-(?:listed|based|owned|controlled|run|headquartered))\s+)+")
 # Industry bodies, funds and indices are named like companies but produce nothing.
 _NOT_A_COMPANY = re.compile(
-    r"\s+(?:Council|Trust|Fund|Association|Institute|Exchange|Bank|Index|ETF|Board|Agency|Survey|Commission|Ministry"
+    r"(?:\s+[A-Z][\w&.-]*){0,2}\s+(?:Regulatory|Council|Trust|Fund|Association|Institute|Exchange|Bank|Index|ETF|Board|Agency|Survey|Commission|Ministry"
     r"|Department|Forum|Union|Federation|Chamber|Society|Organi[sz]ation|Authority|Bureau|Research|Capital|Partners|Securities"
     r"|Markets|Price|Prices|Futures)\b"
 )

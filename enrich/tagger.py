@@ -58,7 +58,7 @@ def tag(
     published_day = published.date() if isinstance(published, datetime) else published
     normalised = normalise(shaped)
     hits = taxonomy.matcher.find(shaped, normalised)
-    matches = [m for m in hits.entities if not _commodity_in_name(shaped, m)]
+    hits.entities = matches = [m for m in hits.entities if not _commodity_in_name(shaped, m)]
     trigger_words = hits.triggers
     sentences = split_sentences(shaped)
     producer_mentions = _producer_mentions(shaped, matches, hits.cues, [start for start, _ in sentences], taxonomy)
