@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from enrich.article import Actor, Article, Mention, Trigger
+from enrich.syntax import CLAUSE_BREAK, PASSIVE
 
 # Who may be the actor of each action (design.md, "Action vocabulary").
 _ACTOR_KINDS = {
@@ -46,11 +47,6 @@ _AFTER_FALLBACK = {
 }  # fmt: skip
 # A subordinate clause with a subject of its own ("... as a heatwave curtailed
 # production") does not take the main clause's subject.
-_CLAUSE_BREAK = re.compile(
-    r";|\bbut\b|\bwhile\b|\bwhereas\b|\balthough\b|\bthough\b|\s[—–]\s"
-    r"|\b(?:after|before|because|as|since|when|once|until|unless|amid|despite)\s+(?:a|an|the|its|their|his|her|this|that|these|those|some|many|several|more|lower|higher|weak|strong|rising|falling|record)\b",
-    re.I,
-)
 # "BHP and Fortescue suspended loading but had not declared force majeure": a
 # verb phrase with no subject of its own after "but" shares the earlier subject.
 _SUBJECTLESS = re.compile(r"\s*(?:also\s+|then\s+|still\s+)?(?:has|had|have|did|does|do|will|would|could|can|may|might|is|was|were|are|not|never|said|\w+ed)\b", re.I)
@@ -69,7 +65,6 @@ _RELATIVE_HEAD = re.compile(r",?\s+(?:[^,]{1,60},\s+)?(?:which|who)\s", re.I)
 _LIST_GAP = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with|plus|,\s*as\s+well\s+as)\s*(?:both\s+|the\s+)?$", re.I)
 _OWNER_GAP = re.compile(r"^(?:['’]s?)?\s+(?:[\w$.,%-]+\s+){0,3}$")
 _BY_AGENT = re.compile(r"\s+(?:[\w'’.%$-]+\s+){0,4}?by\s+(?:the\s+)?$|(?:^|\s+)by\s+(?:the\s+)?$")
-_PASSIVE = re.compile(r"\b(?:were|was|been|be|being)\b", re.I)
 _GOVERNMENT = re.compile(
     r"[\s-]*(?:[a-z][\w-]*\s+)?(?:government|authorities|officials|regulators?|ministry|ministers?|administration|customs|lawmakers|parliament|cabinet|state|president|treasury|commerce\s+department)(?![\w-])",
     re.I,
@@ -201,7 +196,7 @@ def _by_agent(article: Article, sentence: tuple[int, int], trigger: Trigger, kin
         if "," in gap or ";" in gap:
             return None
         # (Cheap tests first: most gaps hold no "by" at all.)
-        if "by" in gap and _BY_AGENT.search(gap) and (len(gap.split()) <= 4 or _PASSIVE.search(text, trigger.start, trigger.end)):
+        if "by" in gap and _BY_AGENT.search(gap) and (len(gap.split()) <= 4 or PASSIVE.search(text, trigger.start, trigger.end)):
             return Actor(mention.name, mention.kind, mention.start, "by")
     return None
 
@@ -249,7 +244,7 @@ def _after_preposition(article: Article, sentence: tuple[int, int], trigger: Tri
 def _owner(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...]) -> Actor | None:
     """The owner or modifier right before a noun trigger: "Alrosa's sales", "U.S. sanctions"."""
     text = article.text
-    candidates = _candidates(article, sentence, trigger, kinds, adjacent_only=True)
+    candidates = _candidates(article, sentence, trigger, kinds)
     for mention in reversed(candidates):
         gap = text[mention.end : trigger.start]
         if _OWNER_GAP.match(gap) or not gap.strip():
@@ -325,7 +320,7 @@ def _clause_breaks(article: Article, start: int, end: int) -> list[re.Match]:
     text = article.text
     found = []
     for position in article.cue_positions("break", start, end):
-        match = _CLAUSE_BREAK.match(text, position, end)
+        match = CLAUSE_BREAK.match(text, position, end)
         if match:
             found.append(match)
     asides = _dash_asides(text, start, end)
@@ -333,7 +328,7 @@ def _clause_breaks(article: Article, start: int, end: int) -> list[re.Match]:
         at = text.find(mark, start, end)
         while at >= 0:
             if not any(lo <= at < hi for lo, hi in asides):
-                match = _CLAUSE_BREAK.match(text, at, end)
+                match = CLAUSE_BREAK.match(text, at, end)
                 if match:
                     found.append(match)
             at = text.find(mark, at + 1, end)
@@ -371,7 +366,7 @@ def _coordinated(article: Article, sentence: tuple[int, int], candidates: list[M
     return list(reversed(out))
 
 
-def _candidates(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...], adjacent_only: bool = False) -> list[Mention]:
+def _candidates(article: Article, sentence: tuple[int, int], trigger: Trigger, kinds: tuple[str, ...]) -> list[Mention]:
     """Mentions before the trigger that could be its actor, including anaphors."""
     text = article.text
     out = []

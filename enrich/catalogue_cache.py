@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-_CODE = ("taxonomy.py", "phrases.py", "lexicon.py", "cues.py", "producers.py", "times.py", "textshape.py", "catalogue_cache.py")
+_CODE = ("taxonomy.py", "phrases.py", "lexicon.py", "cues.py", "vocabulary.py", "producers.py", "times.py", "textshape.py", "catalogue_cache.py")
 
 
 def read(data_dir: Path) -> Any | None:

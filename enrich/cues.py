@@ -12,6 +12,7 @@ import re
 
 from enrich.article import Actor, Article, Trigger
 from enrich.lexicon import Rule
+from enrich.vocabulary import CUES
 
 # Where a second verb phrase of the same subject starts ("would not sell ... and
 # would rather cut"): negation and modality before it belong to the first.
@@ -38,35 +39,7 @@ _PLANNED = re.compile(
 # Words every match of the cue regexes contains. The phrase matcher reports
 # where they are (role "negation", "possible", "planned"), so a window with
 # none of them skips the regexes; most windows have none.
-CUE_MARKERS = {
-    # Head words of pronouns and descriptors (enrich.actors: "the company", "it").
-    "anaphor": "it its company firm group miner producer giant major cartel conglomerate corporation operator supplier "
-    "seller driller refiner monopoly business members country government nation kingdom administration authorities "
-    "bloc officials",
-    # Price verbs, for commodities as subjects ("Gold fell 2%"; enrich.events).
-    "move": "fell fallen dropped declined slumped slid sank sunk tumbled plunged plummeted eased weakened dipped "
-    "retreated crashed collapsed slipped lost edged settled closed ended finished traded rose risen climbed jumped "
-    "gained surged soared rallied advanced firmed spiked rebounded topped breached surpassed hit "
-    "was were is are shed sheds added adds rises falls gains declines drops slips eases dips climbs jumps firms rallies edging",
-    "break": "but while whereas although though after before because as since when once until unless amid despite",
-    "negation": "not never no nor without cannot deny denies denied denying dismissed dismisses dismissing rejected rejects rejecting "
-    "ruled rules ruling refused refuses refuse refusing yet failed fails fail called calls call calling declined unlikely improbable "
-    "don't doesn't didn't won't wouldn't can't couldn't isn't aren't wasn't weren't hasn't haven't hadn't shouldn't mustn't",
-    "possible": "may might could consider considers considering considered weigh weighs weighing mull mulls mulling mulled "
-    "explore explores exploring study studies studying discuss discusses discussing talks possible possibly potential "
-    "potentially likely unlikely expected threaten threatens threatened threatening seek seeks seeking sought look looks "
-    "looking propose proposes proposed proposing proposal whether if option contemplate contemplates contemplating "
-    "reviewing assessing evaluating",
-    # Objects that make a verb a revision of a view, not an action ("cut its
-    # crop forecast"; enrich.events).
-    "forecast": "forecast forecasts estimate estimates guidance outlook outlooks projection projections expectation "
-    "expectations prediction predictions",
-    # Words that put a bare month ahead of the publication date (enrich.events).
-    "future": "will shall from starting beginning effective until take takes come due next upcoming ll",
-    "planned": "is are will would shall plan plans planned planning intend intends intended intending aim aims aimed aiming set "
-    "scheduled due going prepare prepares preparing prepared pledge pledges pledged vow vows vowed "
-    "promise promises promised commit commits committed expect expects expected ll",
-}
+CUE_MARKERS = CUES
 _DENIAL_BEFORE = re.compile(
     r"\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es|ing)|reject(?:ed|s|ing)|rul(?:ed|es|ing)\s+out)"
     r"(?:\s+(?:a\s+|the\s+|market\s+)?(?:media\s+|newspaper\s+|press\s+|market\s+)?(?:reports?|suggestions?|speculation|claims?|rumou?rs?))?(?:\s+that)?(?:\s+(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+)?\s+(?:had|has|have|was|were|is|are|would|will|could|might|may)(?:\s+been)?)?\s*$",

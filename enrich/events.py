@@ -17,6 +17,7 @@ from enrich.amounts import find_amounts, find_percents
 from enrich.article import Actor, Article, Trigger
 from enrich.cues import cue_window, is_negated, modality
 from enrich.lexicon import LIFTED, Rule
+from enrich.syntax import PASSIVE, SEGMENT_BREAK
 from enrich.times import resolve_span, time_spans
 from enrich.trusted import trusted
 from newsflow.models import Amount, Event, TimeRef
@@ -26,11 +27,6 @@ _UP = {"price_rise", "price_increase", "output_increase"}
 _NO_CHANGE = {"acquisition", "sanctions", "import_ban", "export_ban", "strike", "force_majeure"}
 # A clause ends the search for times and amounts as well. (The pattern opens
 # with one character class so the engine skips ahead to punctuation.)
-_SEGMENT_BREAK = re.compile(
-    r"[;,—–()](?:(?<=,)\s+(?:as|while|but|whereas|although|though|because|after|which|who|when|and\s+(?:the|it|its|they)|\w+ing)\b"
-    r"|(?<=\s[—–])(?=\s)|(?<=[;()]))",
-    re.I,
-)
 _DOWN_WORDS = re.compile(r"\b(?:down|fell|fall|lower|drop|dropped|declin\w*|cut|reduc\w*|slump\w*|plung\w*|lost|loss|slid|sank|decrease\w*)\b", re.I)
 _COMMODITY_SUBJECT = re.compile(
     r"(?:\s[—–]\s[^—–;]{1,100}?\s[—–](?=\s))?"  # "Gold — a safe haven — fell"
@@ -255,11 +251,11 @@ def _segment(text: str, sentence: tuple[int, int], triggers: list[Trigger], inde
     trigger = triggers[index]
     lo = triggers[index - 1].end if index > 0 else sentence[0]
     hi = triggers[index + 1].start if index + 1 < len(triggers) else sentence[1]
-    for brk in _SEGMENT_BREAK.finditer(text, trigger.end, hi):
+    for brk in SEGMENT_BREAK.finditer(text, trigger.end, hi):
         hi = brk.start()
         break
     last = None
-    for brk in _SEGMENT_BREAK.finditer(text, lo, trigger.start):
+    for brk in SEGMENT_BREAK.finditer(text, lo, trigger.start):
         last = brk
     if last is not None:
         lo = last.end()
@@ -409,7 +405,6 @@ def _object(article: Article, sentence: tuple[int, int], trigger: Trigger, actor
     return None
 
 
-_PASSIVE_TARGET = re.compile(r"\b(?:were|was|been|be|being)\b", re.I)
 _CAPITALISED_NAME = re.compile(r"(?:the\s+)?((?:[A-Z][\w&'’.-]*)(?:\s+(?:[A-Z][\w&'’.-]*|&|de|of))*)")
 
 
@@ -427,6 +422,6 @@ def _target(article: Article, sentence: tuple[int, int], trigger: Trigger, actor
         if match and match.group(1) != actor.name:
             return match.group(1).rstrip(".,")
         before = [m for m in article.mentions_between(sentence[0], trigger.start) if m.kind == "producer" and m.name != actor.name]
-        if before and _PASSIVE_TARGET.search(text, before[-1].end, trigger.end):
+        if before and PASSIVE.search(text, before[-1].end, trigger.end):
             return before[-1].name
     return None

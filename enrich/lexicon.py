@@ -23,20 +23,18 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from enrich.vocabulary import WORDS
+
 # Words that may sit between a verb and its object: "halted all rough diamond sales".
 _GAP = r"(?:\s+(?!and\b|but\b|or\b|while\b|as\b|after\b|before\b|because\b)[\w'’$%.-]+){0,3}?\s+"
 _GAP2 = r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.-]+){0,2}?\s+"
 _PASSIVE_AUX = r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,3}?\s+(?:were|was|have\s+been|has\s+been|had\s+been|will\s+be|would\s+be|could\s+be|may\s+be|might\s+be|is\s+being|are\s+being|be|remain|remained|remains|been)\s+(?:\w+\s+)?"
 
 _SALES = r"(?:e-)?(?:sales|selling|sale|auctions?|tenders?|sights?|offerings?)\b"  # "e-auctions"
-_PRODUCTION_WORDS = (
-    "line pipeline pipelines output production producing mining operations mine mines plant plants smelter smelters smelting refinery "
-    "refineries lines trains units field fields oilfield oilfields well wells capacity extraction drilling pumping furnace furnaces "
-    "pit pits shaft shafts facility facilities quota quotas activity activities"
-)
+_PRODUCTION_WORDS = WORDS["production"]
 _PRODUCTION = r"(?:" + "|".join(sorted(_PRODUCTION_WORDS.split(), key=len, reverse=True)) + r")\b"
 # Words every match of _PASSIVE_AUX contains (see Rule.objects).
-_PASSIVE_WORDS = "were was been be being remain remained remains"
+_PASSIVE_WORDS = WORDS["passive"]
 # (Singular too: "let Pakistan's state importer postpone cargoes".)
 _CUSTOMERS = r"(?:customers?|clients?|buyers?|sightholders?|purchasers?|traders?|manufacturers?|cutters?|dealers?|converters?|refiners?|utilit(?:y|ies)|mills?|importers?|offtakers?)"
 _PRICE_DOWN = (
@@ -62,6 +60,7 @@ _PRICE_AUX = (
 )
 
 
+_NOT_A_DEAL = r"(?![\s-]+(?:agreements?|deals?|pacts?|accords?|proposals?|efforts?|compliance|talks|plans?|schemes?|polic(?:y|ies)|burden|negotiations|discussions|framework|coalition|alliance|group|club|members?)\b)"
 # A statistic's verb after its noun ("output rose 8%", "sales at the unit fell"),
 # with a place or owner in between ("output at Glencore's Mutanda mine").
 _STAT_AUX = (
@@ -69,7 +68,7 @@ _STAT_AUX = (
     r"(?:\s+(?:has|have|had|was|were|is|are|also|further|steadily|sharply|slightly|again|been|reportedly|only))*\s+"
 )
 _STAT_UP = (
-    r"(?:rose|risen|rises|increased|increases|climbed|climbs|jumped|jumps|grew|grown|grows|surged|surges|gained|gains|expanded"
+    r"(?:rose|risen|rises|increased|increases|climbed|climbs|jumped|jumps|grew|grown|grows|surged|surges|gained|gains|expanded|added|adds|(?:gone|went|moved|picked)\s+up"
     r"|doubled|tripled|recovered|rebounded|edged\s+up|(?:was|were|is|are)\s+up|hit\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)"
     r"|reached\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)|topped)\b"
 )
@@ -157,17 +156,18 @@ class Lexicon:
             self.by_word.setdefault(word, []).append(rule)
 
 
-# Object words of the rules below, for Rule.objects (the regexes require one of them).
-_SALES_WORDS = "sales selling sale auction auctions tender tenders sight sights offering offerings"
-_PRICE_WORDS = "price prices osp osps premium premiums offers"
-_HALT = "halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping pause pauses paused pausing freeze freezes froze frozen freezing cease ceases ceased ceasing cancel cancels cancelled canceled cancelling canceling postpone postpones postponed postponing skip skips skipped skipping scrap scraps scrapped shelve shelved"
-_HALT_NOUN = "halt halts suspension suspensions pause freeze moratorium stop cessation stoppage cancellation"
-_CUT = "curtail curtails curtailed curtailing cut cuts cutting curb curbs curbed curbing reduce reduces reduced reducing lowered lowers lowering slash slashes slashed slashing trim trims trimmed trimming scale scales scaled scaling pare pares pared paring rein reins reined"
-_STOP_OPS = "shutter shutters shuttered shuttering control controls controlled controlling cap caps capped halt halts halted halting suspend suspends suspended suspending stop stops stopped stopping shut shuts shutting close closes closed closing idle idles idled idling mothball mothballs mothballed pause pauses paused pausing cease ceases ceased ceasing limit limits limited limiting restrict restricts restricted restricting"
-_RAISE = "crank cranks cranked cranking raise raises raised raising boost boosts boosted boosting increase increases increased increasing lift lifts lifted lifting ramp ramps ramped ramping expand expands expanded expanding restart restarts restarted restarting reopen reopens reopened reopening resume resumes resumed resuming hike hikes hiked hiking step stepped double doubles doubled triple triples tripled treble trebled quadruple quadrupled accelerate accelerated add adds added adding grow grew"
-_BAN = "cap caps capped capping barring ban bans banned banning halt halted halts halting suspend suspended suspends suspending stop stopped stops stopping prohibit prohibited prohibits prohibiting embargo embargoed block blocked blocks blocking bar barred bars barring restrict restricted restricts restricting curb curbed curbs curbing limit limited limits limiting freeze froze frozen freezes"
-_BAN_NOUN = "ban bans embargo embargoes prohibition prohibitions halt suspension restrictions restriction curbs curb moratorium freeze"
-_IMPOSE = "reimpose reimposed re-impose re-imposed eased eases ease easing consider considers considering weigh weighs weighing mull mulls mulling prepare prepares preparing propose proposes proposed threaten threatens threatened impose imposes imposed imposing slap slaps slapped slapping levy levied levies announce announced announces announcing extend extended extends extending expand expanded widen widened tighten tightened introduce introduced introduces adopt adopted approve approved approves unveil unveiled unveils"
+# Word lists of the rules below (enrich/data/vocabulary.yaml); the object lists
+# are also Rule.objects (the regexes require one of them).
+_SALES_WORDS = WORDS["sales"]
+_PRICE_WORDS = WORDS["price"]
+_HALT = WORDS["halt"]
+_HALT_NOUN = WORDS["halt_noun"]
+_CUT = WORDS["cut"]
+_STOP_OPS = WORDS["stop_operations"]
+_RAISE = WORDS["raise"]
+_BAN = WORDS["ban"]
+_BAN_NOUN = WORDS["ban_noun"]
+_IMPOSE = WORDS["impose"]
 
 
 def build_lexicon() -> Lexicon:
@@ -269,7 +269,8 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "output production", _STAT_AUX + _STAT_DOWN, actor_inside=True, strict_subject=True)
     # "keep 1 million barrels a day off the market", "holding back 5.86 million bpd"
     lex.add("output_cut", "keep keeps keeping kept hold holds holding held", r"(?:\s+back\s+[\d$]|(?:\s+[\w$.,%-]+){1,6}?\s+(?:off\s+the\s+market|offline|off-line)\b)", objects="back off offline")
-    lex.add("output_cut", "output production", r"\s+(?:cuts?|curbs?|reductions?|cutbacks?|halt|suspension|shutdown|stoppage|restrictions?|limits?|freeze)\b")
+    # Not "the production cut agreement" or "production cut proposals": the deal, not a cut.
+    lex.add("output_cut", "output production", r"\s+(?:cuts?|curbs?|reductions?|cutbacks?|halt|suspension|shutdown|stoppage|restrictions?|limits?|freeze)\b" + _NOT_A_DEAL)
     # "Production at Glencore's Mutanda mine was halted": the owner sits inside.
     lex.add("output_cut", "output production operations mining", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:cut|reduced|curbed|halted|suspended|lowered|stopped|slashed|shut|scaled\s+back|paused|disrupted)\b", actor_inside=True, objects=_PASSIVE_WORDS)
     # "The Hammerfest plant was shut by Equinor": a site noun in a passive
@@ -280,7 +281,7 @@ def _production_rules(lex: Lexicon) -> None:
     # "completed the shutdown of its 263,776 barrel-per-day Houston refinery"
     lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
             r"\s+(?:of|in|to|at)(?:\s+(?!and\b|but\b|or\b|exports?\b|imports?\b|sales\b|prices?\b)[\w'’$%.,()-]+){0,6}?\s+" + _PRODUCTION)
-    lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b")
+    lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b" + _NOT_A_DEAL)
     # A production quota kept is a cut; one rejected or exceeded is a cut negated.
     quota = r"(?:\s+(?:its|their|the|a|an|new|own|opec|opec\+|production|output|oil|crude|export|agreed|assigned|allotted|lower|reduced))*\s+quotas?\b"
     lex.add("output_cut", "keep keeps keeping kept stay stays stayed abide abides abided comply complies complied stick sticks stuck adhere adheres adhered respect respects respected honour honours honoured honor honors honored",

@@ -68,7 +68,8 @@ _STOP_NAMES = frozenset(
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
     September October November December Chief CEO Chairman President Minister Prime Sources Analysts Meanwhile However
     While After Before During Since When As If Last Next New Also Like Unlike Both Each Other One Two Three
-    Besides Moreover Furthermore Thus Therefore Still Yet Overall Instead Indeed Although Though Despite Regarding""".split()
+    Besides Moreover Furthermore Thus Therefore Still Yet Overall Instead Indeed Although Though Despite Regarding
+    About Neither Either Recommended Related Read More Click Subscribe Advertisement ADVERTISEMENT Photo Source Update""".split()
 )
 
 
@@ -125,7 +126,7 @@ def uncatalogued_mentions(text: str, matches: list[Match], cues: dict[str, list[
     for start, end, _, role, surface in named_cues:
         for raw, raw_start in _names_at_cue(text, start, end, role, surface):
             name = _clean(raw)
-            if not name or _NOT_A_COMPANY.match(text, raw_start + len(raw)):
+            if not name or _NOT_A_COMPANY.match(text, raw_start + len(raw)) or _common_word(text, name):
                 continue
             start = raw_start + raw.find(name)
             if not _overlaps_known(start, start + len(name), matches) and name not in names:
@@ -144,6 +145,14 @@ def uncatalogued_mentions(text: str, matches: list[Match], cues: dict[str, list[
             found += [m for m in _occurrences(text, short, name) if not any(s <= m.start < e for s, e in covered)]
         mentions.extend(found)
     return mentions
+
+
+def _common_word(text: str, name: str) -> bool:
+    """"Copper", "Strategic", "Bay": one capitalised word the same text also
+    writes in lower case is a word, not a company's name."""
+    if " " in name or not name.isalpha():
+        return False
+    return re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", text) is not None
 
 
 def _names_at_cue(text: str, start: int, end: int, role: str, surface: str) -> list[tuple[str, int]]:
