@@ -297,6 +297,13 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain))",
             objects="production output producing mining operations mine mines plant plants smelter smelters capacity pumping extraction drilling supply supplies lines trains units furnace furnaces field fields oilfield oilfields pit pits shaft shafts refinery refineries mill mills kiln kilns")
     lex.add("output_increase", "output production", r"\s+(?:increases?|hikes?|boosts?|expansion|ramp-up|restart|resumption)\b")
+    # "cancel expansion projects", "shelving a Fl 525m smelter expansion": an increase called off.
+    lex.add("output_increase", _HALT + " abandon abandons abandoned abandoning drop dropped dropping delay delays delayed delaying",
+            r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){0,5}?\s+(?:expansions?|ramp-ups?|start-ups?|restarts?)\b(?!\s+of\s+(?:sales|exports))",
+            negates=True, objects="expansion expansions ramp-up ramp-ups start-up start-ups restart restarts")
+    # "opposed production cut proposals": a cut refused.
+    lex.add("output_cut", "oppose opposes opposed opposing reject rejects rejected rejecting resist resists resisted block blocks blocked veto vetoed",
+            r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,4}?\s+(?:output|production|supply)\s+(?:cuts?|curbs?|reductions?)\b", negates=True, objects="output production supply")
     # "expects a partial restart by October"
     lex.add("output_increase", "restart resumption reopening", r"(?=\s+(?:by|in|within|before|from|later|next|of\s+(?:operations|production|output|the\s+(?:mine|plant|smelter|refinery|facility|field|line)))\b)", confidence=0.8)
     lex.add("output_increase", "increase increases rise boost expansion restart resumption ramp-up hike hikes",
@@ -359,7 +366,8 @@ def _trade_rules(lex: Lexicon) -> None:
         lex.add(action, _BAN, rf"\s+(?:the\s+|all\s+)?(?:{flow}|{flow}ation)\s+of\b", objects=flow_words)
         lex.add(action, f"{flow} {flow}s", r"\s+(?:bans?|embargo(?:es)?|prohibitions?|halt|suspension|restrictions?|curbs?|freeze|moratorium|quotas?|controls?|limits?)\b")
         lex.add(action, f"{flow}s {flow}", _PASSIVE_AUX.replace("{0,3}", "{0,8}").replace("(?!and\\b|but\\b)", "(?!but\\b)") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|restricted|curbed|barred|embargoed|frozen)\b", objects=_PASSIVE_WORDS)
-        lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation)\b", objects=flow_words)
+        buying = r"|purchas(?:es|ing)|buying" if flow == "import" else ""  # "a ban on purchasing U.S. wheat"
+        lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation{buying})\b", objects=flow_words + (" purchases purchasing buying" if buying else ""))
     for flow, action in (("import", "import_ban"), ("export", "export_ban")):
         lex.add(action, "permit permits permitted permitting allow allows allowed allowing resume resumes resumed resuming reopen reopened",
                 _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))", negates=True, objects=f"{flow} {flow}s {flow}ing")
