@@ -421,7 +421,12 @@ def _inside_name(text: str, mention: Mention) -> bool:
         return False
     space = text.rfind(" ", max(0, mention.start - 25), mention.start - 1)
     word = text[space + 1 : mention.start].strip()
+    if word in ("de", "del", "da", "do", "of") and _NAMED_BEFORE.search(text, max(0, space - 30), space + 1):
+        return True  # "Petroleos de Venezuela", "Banco do Brasil"
     return bool(word) and word[0].isupper() and word.isalpha() and word not in _NAME_STARTERS
+
+
+_NAMED_BEFORE = re.compile(r"(?-i:[A-Z])[\w'’&.-]+\s$")
 
 
 def _drop_nested(mentions: list[Mention]) -> list[Mention]:

@@ -154,6 +154,8 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
             continue
         if _in_condition(article.text, sentence, trigger):
             continue  # "if the price rose above $100": a hypothetical, no event
+        if _ADVOCACY.search(article.text, max(sentence[0], trigger.start - 80), trigger.start):
+            continue  # "is likely to press for export quotas", "talks on a pact with export quotas"
         actors = (preset or {}).get((trigger.start, trigger.end)) or find_actors(article, sentence, trigger)
         if not actors:
             continue
@@ -211,6 +213,12 @@ _CUT_WORDS = re.compile(r"\b(?:cuts?|cutbacks?|quotas?|curbs?)\b", re.I)
 _COMMODITY_WORDS = re.compile(r"\b(?:output|production|crops?|harvests?|exports?|shipments|barrels|bpd|tonnes|tons|ounces|mines?|oilfields?|wells|refiner(?:y|ies)|smelters?)\b", re.I)
 
 
+# Advocating or negotiating a measure is not taking it.
+_ADVOCACY = re.compile(
+    r"\b(?:(?:press(?:es|ed|ing)?|push(?:es|ed|ing)?|call(?:s|ed|ing)?|lobb(?:y|ies|ied|ying)|argu(?:e|es|ed|ing)|campaign(?:s|ed|ing)?|pressure)\s+for"
+    r"|talks\s+(?:on|about|over)|(?:agreement|pact|accord)\s+with)\s+(?:[\w'’,-]+\s+){0,8}$",
+    re.I,
+)
 _CONDITION = re.compile(r"\b(?:if|unless|whether|should\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:prices?|output|production))\b[^,;:]*$", re.I)
 
 

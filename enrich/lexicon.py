@@ -196,7 +196,7 @@ def _sales_rules(lex: Lexicon) -> None:
     # "selling it to Cerberus", "to sell Chrysler Group for $7.4 billion": a divestment.
     divested = r"(?!\s+(?:it|them|itself)\s+to\b)(?!\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+(?:for|to)\s)"
     lex.add("sales", "sold sells sell", r"(?!\s*-?\s*off\b|-side|\s+back\b|\s+out\b|\s+short\b)" + divested + assets + r"(?=[\s,.;]|$)", veto_left=_RELATIVE)
-    lex.add("sales", "selling", r"(?!\s*-?\s*off\b|-side|\s+pressure|\s+prices?\b|\s+point|\s+season)" + assets + r"(?=\s)", veto_left=_RELATIVE)
+    lex.add("sales", "selling", r"(?!\s*-?\s*off\b|-side|\s+pressure|\s+prices?\b|\s+point|\s+season)" + divested + assets + r"(?=\s)", veto_left=_RELATIVE)
     lex.add("sales", "sales sale", r"(?=[\s,.;]|$)(?!\s+(?:tax|team|force|staff|pitch|event|events|cycles?|volumes?|guidance|agreement|office|offices|network|channels?|process|proceeds|of\s+(?:its|a|the)\s+(?:stake|unit|business|mine|assets)))",
             strict=True, confidence=0.8, veto_left=r"\b(?:has|have|had)\s+(?:\w+\s+)?")
     lex.add("sales", "reported posted recorded booked", _GAP2 + r"sales\b")
@@ -364,7 +364,11 @@ def _trade_rules(lex: Lexicon) -> None:
         flow_words = f"{flow} {flow}s {flow}ing {flow}ation"
         lex.add(action, _BAN, _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))", objects=flow_words)
         lex.add(action, _BAN, rf"\s+(?:the\s+|all\s+)?(?:{flow}|{flow}ation)\s+of\b", objects=flow_words)
-        lex.add(action, f"{flow} {flow}s", r"\s+(?:bans?|embargo(?:es)?|prohibitions?|halt|suspension|restrictions?|curbs?|freeze|moratorium|quotas?|controls?|limits?)\b")
+        # Export quotas and curbs restrict supply (annotation-guide.md); import quotas ban.
+        measures = r"bans?|embargo(?:es)?|prohibitions?|halt|suspension|freeze|moratorium" + ("|restrictions?|curbs?|quotas?|controls?|limits?" if flow == "import" else "")
+        lex.add(action, f"{flow} {flow}s", rf"\s+(?:{measures})\b")
+        if flow == "export":
+            lex.add("supply_restriction", "export exports", r"\s+(?:restrictions?|curbs?|quotas?|controls?|limits?)\b")
         lex.add(action, f"{flow}s {flow}", _PASSIVE_AUX.replace("{0,3}", "{0,8}").replace("(?!and\\b|but\\b)", "(?!but\\b)") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|restricted|curbed|barred|embargoed|frozen)\b", objects=_PASSIVE_WORDS)
         buying = r"|purchas(?:es|ing)|buying" if flow == "import" else ""  # "a ban on purchasing U.S. wheat"
         lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation{buying})\b", objects=flow_words + (" purchases purchasing buying" if buying else ""))

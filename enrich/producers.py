@@ -40,7 +40,7 @@ _APPOSITIVE_BEFORE = re.compile(
     rf"(?P<name>{_NAME}),\s+(?:a|an|the|one\s+of\s+the)\s+(?:[\w'’$.-]+\s+){{0,6}}?(?:mining\s+|oil\s+)?$"
 )
 _CAPS_BEFORE = re.compile(rf"(?<![\w&'’.-])(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})\s+$")
-_APPOSITIVE_HEADS = ("producer", "producers", "miner", "miners", "company", "driller", "explorer", "supplier", "exporter", "steelmaker", "smelter")
+_APPOSITIVE_HEADS = ("producer", "producers", "miner", "miners", "company", "driller", "explorer", "supplier", "exporter", "steelmaker", "smelter", "group")
 _INDUSTRY_COMPANY = re.compile(r"(?:mining|oil|gas|energy|diamond|steel|gold|coal|metals?|chemicals?)\s+$", re.I)
 CUE_WORDS = {
     "descriptor": "miner producer company firm conglomerate driller explorer steelmaker smelter refiner major giant group".split(),
