@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from enrich.corpus import load_batch
+from enrich.corpus import batch_paths, load_batch
 from enrich.producers import INDUSTRY_WORDS
 from enrich.tagger import TAGGER_VERSION, tag
 from enrich.taxonomy import load_taxonomy
@@ -238,10 +238,43 @@ def _row(label: str, score: Score) -> str:
     return f"{label:<34}{score.precision:>7.3f}{score.recall:>7.3f}{score.f1:>7.3f}{score.tp:>5}{score.fp:>5}{score.fn:>5}"
 
 
+def evaluate_corpus(corpus_dir: Path) -> list[Report]:
+    """One report per batch file of the real-text corpus (``enrich/corpus``)."""
+    return [evaluate(path) for path in batch_paths(corpus_dir)]
+
+
+def format_corpus(reports: list[Report]) -> str:
+    """A line per batch, then the totals per register and overall."""
+    lines = [f"{'batch':<12}{'articles':>9}{'events P':>10}{'R':>7}{'F1':>7}{'neg R':>7}{'prod F1':>9}{'false-event articles':>22}"]
+    total = Report(path=Path("all"))
+    for report in reports:
+        lines.append(_corpus_row(report.path.stem, report))
+        _add_report(total, report)
+    lines.append(_corpus_row("all", total))
+    return "\n".join(lines)
+
+
+def _corpus_row(name: str, r: Report) -> str:
+    share = f"{r.with_false_events}/{r.articles} ({r.with_false_events / max(1, r.articles):.1%})"
+    return f"{name:<12}{r.articles:>9}{r.triples.precision:>10.3f}{r.triples.recall:>7.3f}{r.triples.f1:>7.3f}{r.negated.recall:>7.3f}{r.producers.f1:>9.3f}{share:>22}"
+
+
+def _add_report(total: Report, report: Report) -> None:
+    total.articles += report.articles
+    total.with_events += report.with_events
+    total.with_false_events += report.with_false_events
+    for name in ("triples", "producers", "negated"):
+        mine, theirs = getattr(total, name), getattr(report, name)
+        mine.tp, mine.fp, mine.fn = mine.tp + theirs.tp, mine.fp + theirs.fp, mine.fn + theirs.fn
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args
     paths = [a for a in args if a != "-v"]
+    if paths and Path(paths[0]).is_dir():
+        print(format_corpus(evaluate_corpus(Path(paths[0]))))
+        return 0
     print(format_report(evaluate(Path(paths[0]) if paths else None), verbose=verbose))
     return 0
 
