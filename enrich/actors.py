@@ -134,9 +134,44 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
         return subjects
     if rule.action in _AFTER_FALLBACK:
         after = _after_preposition(article, sentence, trigger, kinds, _AFTER_FALLBACK[rule.action])
-        return [after] if after else []
+        if after:
+            return [after]
     speaker = _quote_speaker(article, sentence, trigger, kinds)
-    return [speaker] if speaker else []
+    if speaker:
+        return [speaker]
+    bare = _bare_subject(article, sentence, trigger) if "producer" in kinds else None
+    return [bare] if bare else []
+
+
+# "CATL resumes lithium mining", "Marrowstone Smelting will stop smelting": a
+# capitalised name as the verb's subject, at the start of its clause, with only
+# auxiliaries between. The catalogue cannot know every producer.
+_BARE_SUBJECT = re.compile(
+    r"(?:^|[,;:]\s+|\b(?:and|but|while|as)\s+)(?P<name>(?-i:[A-Z])[\w&'’.+-]*(?:\s+(?:(?-i:[A-Z0-9])[\w&'’.+-]*|&|de|of)){0,4})\s*"
+    r"(?:\([^()]{1,40}\)\s*)?"
+    r"(?:(?:has|have|had|will|would|is|are|was|were|also|then|now|plans\s+to|expects\s+to|agreed\s+to|aims\s+to|wants\s+to|is\s+to|to|said\s+(?:on\s+\w+\s+)?(?:that\s+)?it\s+(?:will|would|has|had|is|was)?|says\s+it\s+(?:will|would|has|is)?)\s+){0,3}$"
+)
+_PRODUCING_WORDS = re.compile(r"\b(?:smelt\w*|mining|mines?|mined|output|production|refiner(?:y|ies)|drill\w*|oilfields?|wells?|harvest\w*)\b", re.I)
+_NOT_A_PRODUCER_NAME = re.compile(
+    r"^(?:The|A|An|It|This|That|These|Those|They|We|He|She|Analysts?|Traders?|Officials?|Sources?|Reuters|Bloomberg|Market|Markets|Prices?|Shares|Stocks|Report|Data|Chatter|Update|Exclusive"
+    r"|Mr|Mrs|Ms|Dr|President|Minister|Chief|CEO|Chairman|Government|Ministry|Court|Police|Company|Group|Workers|Miners|Unions?)\b"
+)
+
+
+def _bare_subject(article: Article, sentence: tuple[int, int], trigger: Trigger) -> Actor | None:
+    text = article.text
+    start = max(sentence[0], trigger.start - 90)
+    match = _BARE_SUBJECT.search(text, start, trigger.start)
+    if match is None:
+        return None
+    name = match.group("name").rstrip(".,")
+    if _NOT_A_PRODUCER_NAME.match(name) or article.mentions_between(match.start("name"), match.end("name")):
+        return None  # a known name would have been found already: this is a person, a place or a title
+    if not (any(m.kind == "commodity" for m in article.mentions_between(*sentence)) or _PRODUCING_WORDS.search(text, *sentence)):
+        return None  # "Airbus sold more planes": makers of finished goods are no producers
+    if " " not in name and len(name) < 3:
+        return None
+    return Actor(name, "producer", match.start("name"), "subject")
 
 
 _QUOTE_WE = re.compile(r"[\"“](?:[^\"”]*?\s)?(?:we|our|we['’]ll|we['’]re)\s", re.I)

@@ -192,7 +192,7 @@ def _sales_rules(lex: Lexicon) -> None:
     lex.add("sales_halt", "sales selling auctions tenders sale", _PASSIVE_AUX + r"(?:halted|suspended|stopped|paused|frozen|cancell?ed|postponed|on\s+hold|scrapped)\b", objects=_PASSIVE_WORDS)
     lex.add("sales_halt", "sales selling", r"\s+(?:halt|suspension|freeze|pause|moratorium|stoppage)\b")
     # Selling a mine, a stake or a unit is a divestment, not a sale of goods.
-    assets = r"(?!(?:\s+[\w'’-]+){0,4}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations|holdings?|interests?)\b)"
+    assets = r"(?!(?:\s+[\w'’.,%$-]+){0,5}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations|holdings?|interests?)\b)"
     # "selling it to Cerberus", "to sell Chrysler Group for $7.4 billion": a divestment.
     divested = r"(?!\s+(?:it|them|itself)\s+to\b)(?!\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+(?:for|to)\s)"
     lex.add("sales", "sold sells sell", r"(?!\s*-?\s*off\b|-side|\s+back\b|\s+out\b|\s+short\b)" + divested + assets + r"(?=[\s,.;]|$)", veto_left=_RELATIVE)

@@ -66,6 +66,7 @@ def tag(
     article = _article(shaped, normalised, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
     events = _events(article, trigger_words, taxonomy)
     producers = _producers(producer_mentions, taxonomy)
+    producers += _acting_producers(events, {p.name for p in producers}, taxonomy)
     return Tags(
         producers=producers + _producing_countries(shaped, matches, events, {p.name for p in producers}, article),
         countries=_countries(matches),
@@ -311,6 +312,16 @@ def _producing_countries(text: str, matches: list[Match], events: list[Event], k
 def _commodity_in_sentence(article: Article, position: int) -> bool:
     start, end = article.sentences[article.sentence_index(position)]
     return any(m.kind == "commodity" for m in article.mentions_between(start, end))
+
+
+def _acting_producers(events: list[Event], known: set[str], taxonomy: Taxonomy) -> list[Producer]:
+    """Companies found only as the subject of a producer's action ("CATL resumes lithium mining")."""
+    names = [e.actor for e in events if e.actor not in known and e.actor not in taxonomy.countries and e.actor not in taxonomy.commodities]
+    return [
+        trusted(Producer, {"name": name, "kind": "company", "in_catalogue": False, "country": None, "commodities": [], "mentions": names.count(name)})
+        for name in dict.fromkeys(names)
+        if name not in taxonomy.sources
+    ]
 
 
 def _countries(matches: list[Match]) -> list[str]:
