@@ -409,13 +409,13 @@ def _trade_rules(lex: Lexicon) -> None:
 
 
 def _corporate_rules(lex: Lexicon) -> None:
-    stake = r"(?:a|an|the|its|their)?\s*(?:[\d.]+\s*(?:%|per\s*cent|percent)\s+|majority\s+|minority\s+|controlling\s+|further\s+|additional\s+|big\s+|large\s+|small\s+){0,2}(?:stake|interest|holding)\s+in\b"
+    stake = r"(?:a|an|the|its|their)?\s*(?:[\d.]+\s*(?:%|per\s*cent|percent)\s+|majority\s+|minority\s+|controlling\s+|further\s+|additional\s+|big\s+|large\s+|small\s+){0,2}(?:stake|interest|holding)\s+(?:in|from)\b"
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchases purchasing", r"\s+" + stake)
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
             r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|(?:[\w-]+\s+){0,2}(?:producer|miner|driller|explorer|company|firm|group)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
             r"(?!\s+back)" + _GAP2 + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
-    lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?=(?-i:[A-Z]))")
+    lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?:(?:rival|smaller|fellow|[\w-]+)\s+(?:miner|producer|company|firm|group|driller|steelmaker|refiner)\s+)?(?=(?-i:[A-Z]))")
     lex.add("acquisition", "takeover acquisition purchase", r"\s+of\s+(?:a|an)\s+(?:[\d.]+\s*%\s+)?(?:\w+\s+)?stake\s+in\b")
     lex.add("acquisition", "merger", r"\s+with\s+(?:[a-z][\w-]*\s+){0,3}(?=(?-i:[A-Z]))")
     lex.add("acquisition", "takeover acquisition bid offer approach proposal", r"\s+(?:proposal\s+|offer\s+|bid\s+|approach\s+)?from\s+(?=(?-i:[A-Z]))", modality="possible", confidence=0.8, actor_after=True)

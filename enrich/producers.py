@@ -232,6 +232,8 @@ def _clean(name: str) -> str | None:
 def _overlaps_known(start: int, end: int, matches: list[Match]) -> bool:
     for m in matches:
         if m.start < end and start < m.end and m.phrase.kind in ("producer", "source", "country", "country_adj"):
+            if m.phrase.kind in ("country", "country_adj") and m.start == start and m.end < end:
+                continue  # "Tokyo Steel", "Oil India": a place that begins a company's name
             return True
     return False
 

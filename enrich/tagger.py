@@ -62,6 +62,7 @@ def tag(
     trigger_words = hits.triggers
     sentences = split_sentences(shaped)
     producer_mentions = _producer_mentions(shaped, matches, hits.cues, [start for start, _ in sentences], taxonomy)
+    hits.entities = matches = _outside_names(matches, producer_mentions)
     commodities = _commodities(matches, producer_mentions, taxonomy)
     article = _article(shaped, normalised, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
     events = _events(article, trigger_words, taxonomy)
@@ -77,6 +78,14 @@ def tag(
 
 _CAPITALISED_BEFORE = re.compile(r"(?<![.!?:;\"“\n])\s(?-i:[A-Z])[\w'’&.-]*\s$")
 _CAPITALISED_AFTER = re.compile(r"\s(?-i:[A-Z])[\w'’&-]*")
+
+
+def _outside_names(matches: list[Match], producers: list[ProducerMention]) -> list[Match]:
+    """A country inside a company's name ("Tokyo Steel") is not the country."""
+    spans = [(p.start, p.end) for p in producers if not p.in_catalogue]
+    if not spans:
+        return matches
+    return [m for m in matches if m.phrase.kind not in ("country", "country_adj") or not any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in spans)]
 
 
 def _commodity_in_name(text: str, match: Match) -> bool:

@@ -26,7 +26,11 @@ from collections import Counter
 _SHORT_LINE = 40
 _TERMINAL = ".!?\"'”’):;,"
 
-_TICKER = re.compile(r"<(?=[A-Z0-9][^<>\n]{0,60}>)|(?<=[\w.&])>|\((?:[A-Z]{1,6}\.[A-Z]{1,3}|(?:NYSE|NASDAQ|Nasdaq|LSE|TSX|ASX|JSE|NYSE\s+American)\s*:\s*[A-Z.]{1,8})\)")
+_TICKER = re.compile(
+    r"<(?=[A-Z0-9][^<>\n]{0,60}>)|(?<=[\w.&])>"
+    r"|\(\s*(?:[A-Z0-9]{1,6}[a-z]?\.[A-Z]{1,3}|(?:NYSE|NASDAQ|Nasdaq|LSE|TSX|TSXV|ASX|JSE|OTCQB|OTCQX|NYSE\s+American)\s*:\s*[A-Z.]{1,8})\s*\)"
+    r"|(?<=\s)[A-Z]{1,5}\.(?:N|L|TO|AX|J|O|OQ|PA|DE|HK|SS|SZ|T|MI|MC|SA|BO|NS|V|CN)(?=[\s,;)])"  # Reuters codes ("PD.N")
+)
 _AGENCY = r"(?:Reuters|REUTERS|AP|AFP|UPI|Bloomberg|Dow\s+Jones|IFR|Platts|Argus|Xinhua|PAP|Interfax|TASS|dpa)"
 # "OSLO, June 29 -", "NEW YORK, March 3 (Reuters) -", "LONDON (Reuters) -",
 # "Oslo, June 29 (Reuters) -", "WASHINGTON (AP) _": at the start of a paragraph.
