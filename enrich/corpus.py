@@ -70,3 +70,16 @@ def batch_paths(corpus_dir: Path | None = None) -> list[Path]:
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def main() -> int:
+    """Per batch: how many texts are on this machine and match their recorded hash."""
+    for path in batch_paths():
+        batch = load_batch(path)
+        total = len(batch.items) + len(batch.missing) + len(batch.mismatched)
+        print(f"{path.stem:<10} {len(batch.items):>3}/{total} texts present and verified, {len(batch.missing)} missing, {len(batch.mismatched)} not matching their hash")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
