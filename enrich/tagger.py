@@ -28,7 +28,7 @@ from enrich.textshape import shape
 from enrich.trusted import trusted
 from newsflow.models import Event, Producer, Tags
 
-TAGGER_VERSION = "rules-1.0"
+TAGGER_VERSION = "rules-2.0"
 # Cue words the event grammar looks up by position (enrich.cues, enrich.actors).
 _CUE_ROLES = frozenset({"negation", "possible", "planned", "break", "move", "anaphor", "time", "forecast", "future"})
 

@@ -60,7 +60,7 @@ class RawArticle(_Frozen):
 
 
 class Producer(_Frozen):
-    """A producer the article names: company, state producer or cartel."""
+    """A producer the article names: company, state (producer or marketing body), cartel, or a producing country."""
 
     name: str
     kind: str = "company"
