@@ -88,7 +88,10 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
         return _commodity_actor(article, sentence, trigger)
     if rule.actor_after:
         after = [m for m in article.mentions_between(trigger.end, min(sentence[1], trigger.end + 40)) if m.kind in kinds or (m.kind == "country_adj" and "country" in kinds)]
-        return [Actor(after[0].name, "country" if after[0].kind == "country_adj" else after[0].kind, after[0].start, "by")] if after else []
+        if not after:
+            return []
+        first = Actor(after[0].name, "country" if after[0].kind == "country_adj" else after[0].kind, after[0].start, "by")
+        return _with_coordinated(article, sentence, first, kinds)
     agent = _by_agent(article, sentence, trigger, kinds)
     if agent or rule.agent_only:
         return _with_coordinated(article, sentence, agent, kinds) if agent else []

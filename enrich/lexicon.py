@@ -64,7 +64,7 @@ _NOT_A_DEAL = r"(?![\s-]+(?:agreements?|deals?|pacts?|accords?|proposals?|effort
 # A statistic's verb after its noun ("output rose 8%", "sales at the unit fell"),
 # with a place or owner in between ("output at Glencore's Mutanda mine").
 _STAT_AUX = (
-    r"(?:\s+(?:at|in|of|from|by)\s+(?:[\w'’.&-]+\s+){0,4}?[\w'’.&-]+)?(?:,\s+[^,;]{1,60},)?"
+    r"(?:\s+(?:at|in|of|from|by|to)\s+(?:[\w'’.&-]+\s+){0,4}?[\w'’.&-]+)?(?:,\s+[^,;]{1,60},)?"
     r"(?:\s+(?:has|have|had|was|were|is|are|also|further|steadily|sharply|slightly|again|been|reportedly|only))*\s+"
 )
 _STAT_UP = (
@@ -386,7 +386,10 @@ def _trade_rules(lex: Lexicon) -> None:
             r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){1,8}?\s+from\s+(?:the\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), actor_after=True, confidence=0.8, objects="from")
     # "China imported 391,400 tons of Brazilian poultry": the origin sold it.
     lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
-            r"\s+(?:[\w$.,%-]+\s+){1,6}?of\s+(?=(?-i:[A-Z])[\w-]+\s+[a-z])", needs=("commodity",), actor_after=True, confidence=0.75, objects="of")
+            r"\s+(?:[\w$.,%-]+\s+){1,6}?of\s+(?=(?-i:[A-Z])[\w-]+\s+[a-z])", actor_after=True, confidence=0.75, objects="of")
+    # "supplies from the United States as well as Russia and Mozambique": the origins sold.
+    lex.add("sales", "supplies shipments imports cargoes deliveries purchases",
+            r"\s+(?:of\s+(?:[\w-]+\s+){1,3}?)?from\s+(?:the\s+)?(?=(?-i:[A-Z]))", actor_after=True, confidence=0.75)
     # "a ban on Russian diamonds", "banned Russian diamonds": an import ban when
     # the span names a commodity and an origin (checked by the event grammar).
     lex.add("import_ban", _BAN_NOUN, r"\s+on\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75)
