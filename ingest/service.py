@@ -39,6 +39,7 @@ from ingest.extract import ExtractedPage, extract_page
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult, RetryLater
 from ingest.identity import feed_key, loggable_url
+from ingest.lifeline import die_with_parent
 from ingest.publisher import FeedRef, Publisher, article_identity, build_article
 from ingest.scheduler import poll_all_once, poll_when_due, utcnow
 from ingest.seen import SeenWriter
@@ -437,11 +438,17 @@ class _ExtractPool:
         self.workers = workers or os.cpu_count() or 1
         self._timeout_s = timeout_s
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["ingest.extract", "ingest.feeds"])
+        self._context.set_forkserver_preload(["ingest.lifeline", "ingest.extract", "ingest.feeds"])
+        # The lifeline: only this process holds the writing end, each worker
+        # watches the reading end (issue 8 #6).
+        self._lifeline, self._lifeline_writer = self._context.Pipe(duplex=False)
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        executor = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=self._context,
+            initializer=die_with_parent, initargs=(self._lifeline,),
+        )
         # Start the workers now, while the broker and database connections are
         # being made, instead of when the first page arrives.
         for _ in range(self.workers):
@@ -474,3 +481,5 @@ class _ExtractPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._lifeline_writer.close()
+        self._lifeline.close()
