@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -191,10 +191,21 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
 
     try:
         loaded = _WithFile(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration: {_summary(exc)}") from None
     except ValueError as exc:
-        raise ConfigError(f"invalid configuration: {exc}") from exc
+        raise ConfigError(f"invalid configuration: {exc}") from None
     # Hand out a plain Settings so the local subclass never leaks.
     return Settings.model_construct(**dict(loaded))
+
+
+def _summary(exc: ValidationError) -> str:
+    """Each problem as ``where: what`` on one line; never the input (it may be a secret)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        problems.append(f"{where}: {error['msg']}")
+    return "; ".join(problems)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
