@@ -57,7 +57,8 @@ T = TypeVar("T")
 # Longest a single parse or extraction may take (trafilatura needs ~15 ms a page).
 EXTRACT_TIMEOUT_S = 60.0
 # A page that fails transiently is fetched once more after this pause (or its
-# Retry-After, when that is no longer than PAGE_RETRY_MAX_WAIT_S).
+# Retry-After, when that is no longer than PAGE_RETRY_MAX_WAIT_S); after that,
+# later polls fetch it again (ingest_page_retries).
 PAGE_RETRY_DELAY_S = 2.0
 PAGE_RETRY_MAX_WAIT_S = 10.0
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
@@ -130,9 +131,10 @@ async def _run(settings: Settings, stopper: Stopper, once: bool, pool: _ExtractP
         producer.close(timeout=10)
         await store.close()
     log.info(
-        "ingest done: %d feeds polled (%d not modified, %d errors), %d new entries, %d published, %d feed-only",
+        "ingest done: %d feeds polled (%d not modified, %d errors), %d new entries, %d published, %d feed-only,"
+        " %d upgraded to full text",
         report.feeds_polled, report.feeds_not_modified, report.feed_errors,
-        report.entries_new, report.published, report.pages_failed,
+        report.entries_new, report.published, report.pages_failed, report.pages_upgraded,
     )
     return report
 
@@ -362,9 +364,10 @@ class Ingest:
     async def _fetch_page(self, url: str) -> FetchResult:
         """Fetch a page, trying once more after a short pause when the server says "later".
 
-        A feed-only article is final (the entry is marked seen), so a 503 or a
-        reset connection deserves a second chance; a blown deadline does not
-        (it would double an already long wait).
+        A blip (a 503, a reset connection) is then over before the article
+        goes out; a longer outage is left to the page retries of later polls
+        (:meth:`_retry_pages`). A blown deadline is not retried here (it would
+        double an already long wait).
         """
         try:
             return await self._fetcher.fetch(url)
