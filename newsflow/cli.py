@@ -144,9 +144,18 @@ def _cmd_sink(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from newsflow.startup import wait_for_dependencies
+
+    settings = _load(args)
+    # Only what is configured is checked; the rest is started embedded.
+    has_broker, has_database = bool(settings.kafka_bootstrap_servers), settings.database_url is not None
+    if (has_broker or has_database) and not wait_for_dependencies(
+        settings, args.stopper, needs_database=has_database, needs_broker=has_broker
+    ):
+        return 0
     from newsflow.pipeline import run_pipeline
 
-    return run_pipeline(_load(args), args.stopper, once=args.once)
+    return run_pipeline(settings, args.stopper, once=args.once)
 
 
 def _cmd_tag(args: argparse.Namespace) -> int:

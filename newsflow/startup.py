@@ -45,16 +45,19 @@ class StartupError(NewsflowError):
     """The broker or database did not answer within the start-up timeout."""
 
 
-def wait_for_dependencies(settings: Settings, stopper: Stopper, needs_database: bool = True) -> bool:
+def wait_for_dependencies(
+    settings: Settings, stopper: Stopper, needs_database: bool = True, needs_broker: bool = True
+) -> bool:
     """Wait for the broker (and database); False if a stop was requested meanwhile.
 
     Both are tried in each round, so a permanently wrong DATABASE_URL is
     reported at once even while the broker is still down.
     """
-    servers = _bootstrap_addresses(settings.kafka_bootstrap_servers or "")
-    pending: dict[str, Callable[[], str | None]] = {
-        f"Kafka broker at {', '.join(f'{h}:{p}' for h, p in servers)}": lambda: _reach_broker(servers),
-    }
+    pending: dict[str, Callable[[], str | None]] = {}
+    if needs_broker:
+        servers = _bootstrap_addresses(settings.kafka_bootstrap_servers or "")
+        where = ", ".join(f"{h}:{p}" for h, p in servers)
+        pending[f"Kafka broker at {where}"] = lambda: _reach_broker(servers)
     if needs_database:
         dsn, secrets = settings.database_dsn(), settings.secret_values()
         pending[f"Postgres at {_describe_dsn(dsn)}"] = lambda: _reach_database(dsn, secrets)

@@ -69,7 +69,7 @@ def _with(dsn: str, **changes: object) -> str:
     return make_conninfo(**{**conninfo_to_dict(dsn), "password": PASSWORD, **changes})
 
 
-@pytest.mark.parametrize("service", ["sink", "ingest"])
+@pytest.mark.parametrize("service", ["sink", "ingest", "run"])
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [({"port": "notaport"}, "port"), ({"sslmode": "bogus"}, "sslmode"), ({"dbname": "nf_missing_db"}, "does not exist")],
