@@ -113,3 +113,21 @@ def test_sigterm_in_the_first_seconds_exits_cleanly(service: str, after_s: float
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, (proc.returncode, err.decode()[-2000:])
+
+
+def test_sigterm_while_waiting_for_the_broker_exits_cleanly(database_url: str) -> None:
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{_closed_port()}", "DATABASE_URL": database_url}
+    proc = subprocess.Popen([sys.executable, "-m", "newsflow", "sink"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(2.0)
+        assert proc.poll() is None  # still waiting (30 s by default)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=10)
+        assert time.monotonic() - started < 3
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
