@@ -48,7 +48,7 @@ from newsflow.errors import NewsflowError, PermanentError, TransientError
 from newsflow.kafka import ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
 from newsflow.redact import scrub
-from newsflow.settings import Settings
+from newsflow.settings import FeedConfig, Settings
 
 log = logging.getLogger(__name__)
 
@@ -193,18 +193,21 @@ class Ingest:
         except psycopg.Error as exc:
             log.error("feed %s: state not recorded, database unavailable: %s", loggable_url(feed.url), exc)
 
-    def _feed_ref(self, feed: FeedState) -> FeedRef:
+    def _config(self, feed: FeedState) -> FeedConfig:
         """The feed as configured: its raw URL is only in the config, never in the database."""
         config = self._feeds.get(feed.feed_key)
         if config is None:
             raise PermanentError("feed is no longer configured")
+        return config
+
+    def _feed_ref(self, feed: FeedState) -> FeedRef:
+        config = self._config(feed)
         return FeedRef(config.url, feed.name, tuple(config.secret_values()))
 
     async def _poll(self, feed: FeedState, polled_at: datetime) -> None:
-        config = self._feeds.get(feed.feed_key)
         ref = self._feed_ref(feed)
         result = await self._fetcher.fetch(
-            ref.url, etag=feed.etag, last_modified=feed.last_modified, headers=config.headers if config else None
+            ref.url, etag=feed.etag, last_modified=feed.last_modified, headers=self._config(feed).headers
         )
         if result.not_modified:
             self._report.feeds_not_modified += 1
@@ -300,7 +303,7 @@ class Ingest:
         A page that arrives upgrades its article: the same id is published again
         with the full text, and the sink's upsert replaces the feed-only row.
         """
-        if self._stopper.stopped or self._settings.fetch.page_retry_window_s <= 0:
+        if self._stopper.stopped or self._settings.fetch.page_retry_window_s <= 0 or feed.feed_key not in self._feeds:
             return
         due = await self._store.due_page_retries(feed.feed_key, utcnow(), self._settings.fetch.concurrency)
         if due:
