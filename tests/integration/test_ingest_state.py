@@ -4,7 +4,6 @@ repaired with a warning; ``ingest_entries`` bounded."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import yaml
 from psycopg import sql
 
 from ingest.service import run_ingest
-from ingest.state import _MIGRATIONS, FeedStore
+from ingest.state import _MIGRATIONS
 from newsflow.lifecycle import Stopper
 from newsflow.settings import FeedConfig, Settings
 from tests.kafka_helpers import read_topic
