@@ -11,7 +11,9 @@ these news-specific rules, so the rules are ours.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from enrich.trusted import trusted
@@ -112,7 +114,9 @@ def resolve_span(spans: list[tuple[int, int, re.Match]], index: int, published: 
     rel = (match.group("rel") or "").lower()
     if rel.startswith(("the following", "the previous")):
         earlier = [resolve_span(spans, i, published) for i in range(index)]
-        return _narrative(match, [(0, 0, ref) for ref in earlier if ref is not None])
+        with _undatable():
+            return _narrative(match, [(0, 0, ref) for ref in earlier if ref is not None])
+        return None
     return _resolve(match, published, prefer_future)
 
 
@@ -206,13 +210,29 @@ def _resolve(match: re.Match, published: date | None, prefer_future: bool | str 
 def _resolve_match(match: re.Match, anchor: date, prefer_future: bool | str) -> TimeRef | None:
     text = match.group(0).strip()
     g = match.groupdict()
-    span = _span(g, anchor, prefer_future)
+    span = None
+    with _undatable():
+        span = _span(g, anchor, prefer_future)
     if span is None:
         return None
     start, end, granularity = span
     if g["since"]:
         return trusted(TimeRef, {"text": text, "start": start, "end": max(start, anchor), "granularity": "range"})
     return trusted(TimeRef, {"text": text, "start": start, "end": end, "granularity": granularity})
+
+
+@contextlib.contextmanager
+def _undatable() -> Iterator[None]:
+    """A date outside years 1..9999 leaves the time unresolved (issue 8 #4).
+
+    Site generators publish ``0001-01-01`` for undated items, so "in December"
+    or "tomorrow" can land in year 0 or 10000, which ``date`` cannot hold; the
+    event is then simply undated instead of the whole article failing.
+    """
+    try:
+        yield
+    except (ValueError, OverflowError):
+        pass
 
 
 def _span(g: dict, anchor: date, future: bool) -> tuple[date, date, str] | None:

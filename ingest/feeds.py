@@ -8,7 +8,9 @@ its own small parser. Everything in a feed is written by strangers
 * sizes are capped *before* parsing: feedparser's author handling is quadratic
   (a 64 KiB ``<author>`` takes ~15 s), so author-like elements are cut short,
   and so is its category handling, so categories (unused) are removed;
-* anything feedparser raises (``&#xD800;`` makes ``parse()`` raise) becomes one
+* character references to no character (``&#xD800;`` makes ``parse()``
+  raise) are replaced with U+FFFD and reported in ``ParsedFeed.warnings``;
+  anything else feedparser raises becomes one
   :class:`~newsflow.errors.PermanentError`, a feed error and never a crash;
 * titles and summaries are plain text, NUL and lone surrogates removed;
 * links are absolute http(s) URLs or nothing (``javascript:``, ``data:`` dropped).
@@ -18,13 +20,14 @@ from __future__ import annotations
 
 import calendar
 import codecs
+import dataclasses
 import json
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import feedparser
 
@@ -66,12 +69,25 @@ class FeedEntry:
     published_at: datetime | None
     authors: list[str] = field(default_factory=list)
 
+    def to_json(self) -> dict[str, Any]:
+        """For storage (a page to fetch again later needs its entry to rebuild the article)."""
+        value = dataclasses.asdict(self)
+        value["published_at"] = self.published_at.isoformat() if self.published_at else None
+        return value
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> FeedEntry:
+        published = value.get("published_at")
+        return cls(**{**value, "published_at": datetime.fromisoformat(published) if published else None})
+
 
 @dataclass(frozen=True)
 class ParsedFeed:
     title: str | None
     format: str
     entries: list[FeedEntry]
+    # What was repaired to parse the document; recorded on the feed, never fatal.
+    warnings: tuple[str, ...] = ()
 
 
 def parse_feed(url: str, body: bytes, content_type: str | None = None) -> ParsedFeed:
@@ -97,17 +113,46 @@ def _looks_like_json(body: bytes, content_type: str | None) -> bool:
 
 
 def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> ParsedFeed:
-    prepared = cap_author_elements(_CATEGORY_ELEMENT.sub(b"", _as_utf8_without_nul(body)))
+    repaired, bad_references = replace_bad_char_refs(_as_utf8_without_nul(body))
+    prepared = cap_author_elements(_CATEGORY_ELEMENT.sub(b"", repaired))
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
+    warnings = (f"{bad_references} invalid character reference(s) replaced with U+FFFD",) if bad_references else ()
     try:
         parsed = feedparser.parse(prepared, response_headers=headers, sanitize_html=True)
-        return _feed_from(url, parsed, prepared)
+        return dataclasses.replace(_feed_from(url, parsed, prepared), warnings=warnings)
     except PermanentError:
         raise
     except Exception as exc:  # noqa: BLE001 - feedparser raises ValueError, OverflowError, ...
         raise PermanentError(f"feed parse error: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_REPLACEMENT_REF = b"&#xFFFD;"
+
+
+def replace_bad_char_refs(body: bytes) -> tuple[bytes, int]:
+    """Numeric character references to no character replaced by U+FFFD; how many.
+
+    feedparser raises on ``&#xD800;`` (a surrogate), ``&#x110000;`` (beyond
+    Unicode) and ``&#99999999999;`` (overflow), which would reject a whole
+    feed for one bad title (issue 8 #8); ``&#0;`` is replaced too (NUL is
+    never text). Every other reference is left to the parser.
+    """
+    count = 0
+
+    def repair(match: re.Match[bytes]) -> bytes:
+        nonlocal count
+        digits, base = (match.group(1), 16) if match.group(1) is not None else (match.group(2), 10)
+        if len(digits.lstrip(b"0")) <= 7:
+            code = int(digits, base)
+            if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+                return match.group(0)
+        count += 1
+        return _REPLACEMENT_REF
+
+    return _CHAR_REF.sub(repair, body), count
 
 
 def _feed_from(url: str, parsed: Any, body: bytes) -> ParsedFeed:
@@ -286,6 +331,11 @@ def safe_link(link: Any, base: str) -> str | None:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
+    if "@" in parts.netloc:
+        # A relative link inherits the feed URL's user:password (urljoin keeps
+        # it); pages are fetched without the feed's credentials, and a link is
+        # stored and published, so credentials never stay in one (issue 8 #7).
+        absolute = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
     return absolute
 
 

@@ -255,7 +255,31 @@ def _is_local_name(host: str) -> bool:
     name = host.rstrip(".").lower()
     if name == "localhost" or name.endswith(".localhost"):
         return True
+    numeric = legacy_ipv4(name)
+    if numeric is not None:
+        return not is_public_address(numeric)
     return _is_literal_address(host) and not is_public_address(host)
+
+
+# inet_aton's forms (issue 8 #10): 1 to 4 parts, each decimal, octal (leading 0)
+# or hex (0x): 0177.0.0.1, 0x7f.0.0.1, 127.1 and 2130706433 are all 127.0.0.1.
+_LEGACY_IPV4 = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
+
+
+def legacy_ipv4(host: str) -> str | None:
+    """The dotted-quad address a numeric host means to the C resolver, or None if it is a name.
+
+    httpx refuses some of these forms ("Invalid IPv4 address") while
+    getaddrinfo accepts them all, so they are judged here, by the address they
+    mean, before either sees them: a private one is refused like any other
+    instead of failing later as a transient protocol error.
+    """
+    if not _LEGACY_IPV4.fullmatch(host):
+        return None
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        return "0.0.0.0"  # numeric but out of range: never public, so refused
 
 
 def _is_literal_address(host: str) -> bool:
@@ -552,4 +576,25 @@ def _make_client(
         pool=config.total_timeout_s,
     )
     # trust_env=False: a proxy from the environment would bypass the address check.
-    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False, trust_env=False)
+    return httpx.AsyncClient(
+        transport=transport, timeout=timeout, follow_redirects=False, trust_env=False,
+        event_hooks={"response": [_redirect_checker(config.allow_private_addresses)]},
+    )
+
+
+def _redirect_checker(allow_private: bool) -> Callable[[httpx.Response], Awaitable[None]]:
+    """A response hook refusing a bad redirect target before httpx parses it.
+
+    httpx builds the next request from ``Location`` even when not following
+    redirects, and raises a protocol error (transient) on hosts it cannot
+    parse, such as ``0177.0.0.1``; checked here first, such a target is
+    refused like any private address (issue 8 #10).
+    """
+
+    async def check(response: httpx.Response) -> None:
+        location = response.headers.get("location")
+        if response.status_code in _REDIRECTS and location:
+            current = str(response.request.url)
+            check_url(urljoin(current, location.strip()), current, allow_private)
+
+    return check

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from newsflow.redact import redact_url
+
 MAX_ID_CHARS = 512
 
 # Query parameters that only say how a reader arrived, never which page it is.
@@ -53,15 +55,14 @@ def _is_tracking(name: str) -> bool:
 
 
 def loggable_url(url: str, max_chars: int = 300) -> str:
-    """A URL fit for a log line: credentials in the userinfo removed, length bounded."""
-    try:
-        parts = urlsplit(url)
-        if parts.username is not None or parts.password is not None:
-            host = parts.netloc.rsplit("@", 1)[1]
-            url = urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
-    except ValueError:
-        pass
+    """A URL fit for a log line: credentials removed (:func:`redact_url`), length bounded."""
+    url = redact_url(url)
     return url if len(url) <= max_chars else url[:max_chars] + "..."
+
+
+def feed_key(url: str) -> str:
+    """A feed's stable key in the database: a hash of its URL, which may hold credentials."""
+    return "feed:" + hashlib.sha256(url.strip().encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def entry_identity(guid: str | None, link: str | None, title: str | None, content: str | None) -> str:

@@ -21,6 +21,7 @@ from ingest.identity import canonical_url
 from ingest.state import Acknowledged
 from newsflow.errors import TransientError
 from newsflow.models import RawArticle, article_id, encode
+from newsflow.redact import redact_url, scrub
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,15 @@ _ENVELOPE_BYTES = 64 * 1024
 
 @dataclass(frozen=True)
 class FeedRef:
+    """The feed an article came from. ``url`` is the raw URL (ids are computed from
+    it); only its redacted form, with ``secrets`` scrubbed, goes on the topic."""
+
     url: str
     name: str | None
+    secrets: tuple[str, ...] = ()
+
+    def hide(self, text: str) -> str:
+        return scrub(redact_url(text), self.secrets)
 
 
 def article_identity(feed_url: str, entry: FeedEntry) -> tuple[str, str]:
@@ -62,9 +70,11 @@ def build_article(
     canonical, identity = article_identity(feed.url, entry)
     common = {
         "id": identity,
-        "url": entry.link or feed.url,
-        "canonical_url": canonical,
-        "feed_url": feed.url,
+        # Credentials never leave the process (issue 8 #7): an entry without a
+        # link points at its feed, whose URL may carry a token.
+        "url": scrub(entry.link, feed.secrets) if entry.link else feed.hide(feed.url),
+        "canonical_url": scrub(canonical, feed.secrets) if entry.link else feed.hide(canonical),
+        "feed_url": feed.hide(feed.url),
         "feed_name": feed.name,
         "entry_id": entry.entry_id,
         "summary": entry.summary,
@@ -89,7 +99,7 @@ def build_article(
             authors=entry.authors,
             published_at=entry.published_at,
             extraction="feed_only",
-            extraction_error=(error or "page not extracted")[:500],
+            extraction_error=scrub(error or "page not extracted", feed.secrets)[:500],
         )
     return _within_limit(article, max_message_bytes)
 

@@ -71,8 +71,8 @@ async def _start_due_polls(store: FeedStore, poll: Poll, max_parallel: int, runn
     free = max_parallel - len(running)
     for feed in await store.due_feeds(utcnow(), free, busy=running) if free > 0 else []:
         task = asyncio.create_task(poll(feed), name=f"poll {feed.url}")
-        running[feed.url] = task
-        task.add_done_callback(lambda _t, url=feed.url: running.pop(url, None))
+        running[feed.feed_key] = task
+        task.add_done_callback(lambda _t, key=feed.feed_key: running.pop(key, None))
 
 
 async def _idle(store: FeedStore, running: dict[str, asyncio.Task]) -> None:

@@ -34,19 +34,21 @@ from typing import Any, TypeVar
 import psycopg
 from kafka import TopicPartition
 
-from ingest.backoff import retry_delay
+from ingest.backoff import backoff, retry_delay
 from ingest.extract import ExtractedPage, extract_page
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult, RetryLater
-from ingest.identity import loggable_url
+from ingest.identity import feed_key, loggable_url
+from ingest.lifeline import die_with_parent
 from ingest.publisher import FeedRef, Publisher, article_identity, build_article
 from ingest.scheduler import poll_all_once, poll_when_due, utcnow
 from ingest.seen import SeenWriter
-from ingest.state import Acknowledged, FeedState, FeedStore, SeenEntry
+from ingest.state import Acknowledged, FeedState, FeedStore, PageRetry, SeenEntry
 from newsflow.errors import NewsflowError, PermanentError, TransientError
 from newsflow.kafka import ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
-from newsflow.settings import Settings
+from newsflow.redact import scrub
+from newsflow.settings import FeedConfig, Settings
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,8 @@ T = TypeVar("T")
 # Longest a single parse or extraction may take (trafilatura needs ~15 ms a page).
 EXTRACT_TIMEOUT_S = 60.0
 # A page that fails transiently is fetched once more after this pause (or its
-# Retry-After, when that is no longer than PAGE_RETRY_MAX_WAIT_S).
+# Retry-After, when that is no longer than PAGE_RETRY_MAX_WAIT_S); after that,
+# later polls fetch it again (ingest_page_retries).
 PAGE_RETRY_DELAY_S = 2.0
 PAGE_RETRY_MAX_WAIT_S = 10.0
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
@@ -73,8 +76,20 @@ class IngestReport:
     entries_new: int = 0
     entries_skipped: int = 0
     pages_failed: int = 0
+    pages_upgraded: int = 0
+    feed_warnings: int = 0
+    entries_pruned: int = 0
     published: int = 0
     publish_errors: int = 0
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """An extracted page, or why not and whether a later poll should fetch it again."""
+
+    page: ExtractedPage | None
+    error: str | None = None
+    retry: bool = False
 
 
 class Stopped(Exception):
@@ -116,9 +131,10 @@ async def _run(settings: Settings, stopper: Stopper, once: bool, pool: _ExtractP
         producer.close(timeout=10)
         await store.close()
     log.info(
-        "ingest done: %d feeds polled (%d not modified, %d errors), %d new entries, %d published, %d feed-only",
+        "ingest done: %d feeds polled (%d not modified, %d errors), %d new entries, %d published, %d feed-only,"
+        " %d upgraded to full text",
         report.feeds_polled, report.feeds_not_modified, report.feed_errors,
-        report.entries_new, report.published, report.pages_failed,
+        report.entries_new, report.published, report.pages_failed, report.pages_upgraded,
     )
     return report
 
@@ -144,7 +160,9 @@ class Ingest:
         self._report = report
         self._stopper = stopper
         self._seen = SeenWriter(store)
-        self._feeds = {feed.url: feed for feed in settings.feeds}
+        self._feeds = {feed_key(feed.url): feed for feed in settings.feeds}
+        # Scrubbed from feed errors before they are stored (they may quote a URL).
+        self._secrets = tuple(settings.secret_values())
         self._rng = random.Random()
         # Entries in progress across all feeds: enough to keep fetches and the
         # extraction pool busy, few enough that a stop has little in hand to finish.
@@ -171,36 +189,57 @@ class Ingest:
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the other feeds
                 log.exception("feed %s: unexpected error", loggable_url(feed.url))
                 await self._record_error(feed, polled_at, exc)
+            await self._retry_pages(feed)
         except psycopg.Error as exc:
             log.error("feed %s: state not recorded, database unavailable: %s", loggable_url(feed.url), exc)
 
+    def _config(self, feed: FeedState) -> FeedConfig:
+        """The feed as configured: its raw URL is only in the config, never in the database."""
+        config = self._feeds.get(feed.feed_key)
+        if config is None:
+            raise PermanentError("feed is no longer configured")
+        return config
+
+    def _feed_ref(self, feed: FeedState) -> FeedRef:
+        config = self._config(feed)
+        return FeedRef(config.url, feed.name, tuple(config.secret_values()))
+
     async def _poll(self, feed: FeedState, polled_at: datetime) -> None:
-        config = self._feeds.get(feed.url)
+        ref = self._feed_ref(feed)
         result = await self._fetcher.fetch(
-            feed.url, etag=feed.etag, last_modified=feed.last_modified, headers=config.headers if config else None
+            ref.url, etag=feed.etag, last_modified=feed.last_modified, headers=self._config(feed).headers
         )
         if result.not_modified:
             self._report.feeds_not_modified += 1
             log.debug("feed %s: not modified", loggable_url(feed.url))
         else:
-            await self._ingest_entries(feed, await self._parse(result))
+            parsed = await self._parse(result)
+            await self._record_warnings(feed, parsed)
+            await self._ingest_entries(feed, ref, parsed)
         await self._store.record_success(
-            feed.url, polled_at, utcnow() + timedelta(seconds=feed.interval_s), result.etag, result.last_modified
+            feed.feed_key, polled_at, utcnow() + timedelta(seconds=feed.interval_s), result.etag, result.last_modified
         )
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         return await self._pool.run(parse_feed, result.final_url, result.body, result.content_type)
 
-    async def _ingest_entries(self, feed: FeedState, parsed: ParsedFeed) -> None:
-        unseen = await self._store.unseen(feed.url, [e.entry_id for e in parsed.entries])
+    async def _record_warnings(self, feed: FeedState, parsed: ParsedFeed) -> None:
+        if parsed.warnings:
+            message = "; ".join(parsed.warnings)
+            self._report.feed_warnings += 1
+            log.warning("feed %s: %s; its entries are kept", loggable_url(feed.url), message)
+            await self._store.record_warning(feed.feed_key, message)
+
+    async def _ingest_entries(self, feed: FeedState, ref: FeedRef, parsed: ParsedFeed) -> None:
+        unseen = await self._store.unseen(feed.feed_key, [e.entry_id for e in parsed.entries])
         unique = {entry.entry_id: entry for entry in parsed.entries}.values()
         new = [entry for entry in unique if entry.entry_id in unseen]
         self._report.entries_new += len(new)
         log.info("feed %s: %d entries, %d new", loggable_url(feed.url), len(parsed.entries), len(new))
-        identities = {entry.entry_id: article_identity(feed.url, entry)[1] for entry in new}
+        identities = {entry.entry_id: article_identity(ref.url, entry)[1] for entry in new}
         published = await self._store.published(list(identities.values()))
         outcomes = await asyncio.gather(
-            *(self.ingest_entry(feed, entry, identities[entry.entry_id], published) for entry in new),
+            *(self.ingest_entry(feed, ref, entry, identities[entry.entry_id], published) for entry in new),
             return_exceptions=True,
         )
         failures = [o for o in outcomes if isinstance(o, BaseException)]
@@ -211,58 +250,127 @@ class Ingest:
             # sees these entries again instead of a 304.
             self._report.publish_errors += len(failures)
             raise TransientError(f"{len(failures)} of {len(new)} new entries not ingested: {failures[0]}")
+        in_feed = [entry.entry_id for entry in parsed.entries]
+        keep_days = self._settings.entries_keep_days
+        self._report.entries_pruned += await self._store.prune_entries(feed.feed_key, in_feed, keep_days)
 
     async def ingest_entry(
-        self, feed: FeedState, entry: FeedEntry, identity: str, published: dict[str, Acknowledged]
+        self, feed: FeedState, ref: FeedRef, entry: FeedEntry, identity: str, published: dict[str, Acknowledged]
     ) -> None:
         """Fetch, extract, publish, and once acknowledged, mark seen."""
         async with self._entry_slots:
             if self._stopper.stopped:
                 raise Stopped()
-            await self._ingest_entry(feed, entry, identity, published)
+            await self._ingest_entry(feed, ref, entry, identity, published)
 
     async def _ingest_entry(
-        self, feed: FeedState, entry: FeedEntry, identity: str, published: dict[str, Acknowledged]
+        self, feed: FeedState, ref: FeedRef, entry: FeedEntry, identity: str, published: dict[str, Acknowledged]
     ) -> None:
         if identity in published:
             # Another feed already published this article: remember the entry, skip the duplicate.
             self._report.entries_skipped += 1
-            await self._seen.mark(SeenEntry(feed.url, entry.entry_id, identity, published[identity]))
+            await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, identity, published[identity]))
             return
-        page, error = await self._page(entry)
-        if page is None:
+        outcome = await self._page(entry, second_chance=True)
+        if outcome.page is None:
             self._report.pages_failed += 1
             link = loggable_url(entry.link or "(no link)")
-            log.warning("entry %s: page not extracted (%s); publishing the feed's text", link, error)
-        article = build_article(
-            FeedRef(feed.url, feed.name), entry, page, error, utcnow(), self._settings.max_message_bytes
-        )
+            later = " and will fetch the page again later" if outcome.retry else ""
+            log.warning("entry %s: page not extracted (%s); publishing the feed's text%s", link, outcome.error, later)
+        article = build_article(ref, entry, outcome.page, outcome.error, utcnow(), self._settings.max_message_bytes)
         ack = await self._publisher.publish(article)
-        await self._seen.mark(SeenEntry(feed.url, entry.entry_id, article.id, ack))
+        if outcome.retry:
+            # Before the entry is marked seen: a crash in between re-publishes the
+            # entry (harmless) instead of forgetting the retry.
+            await self._store.add_page_retry(self._page_retry(feed, entry, outcome.error, attempts=1))
+        await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, article.id, ack))
         self._report.published += 1
         self._report.article_ids.append(article.id)
 
-    async def _page(self, entry: FeedEntry) -> tuple[ExtractedPage | None, str | None]:
-        """The extracted page, or None and why not. Never raises for a bad page."""
+    def _page_retry(self, feed: FeedState, entry: FeedEntry, error: str | None, attempts: int,
+                    first_failed_at: datetime | None = None) -> PageRetry:
+        fetch = self._settings.fetch
+        delay = backoff(attempts, fetch.page_retry_base_s, fetch.page_retry_cap_s, self._rng)
+        now = utcnow()
+        return PageRetry(
+            feed.feed_key, entry.entry_id, entry.to_json(), attempts, first_failed_at or now,
+            now + timedelta(seconds=delay), scrub(error or "", self._secrets),
+        )
+
+    async def _retry_pages(self, feed: FeedState) -> None:
+        """Fetch again the pages that failed transiently on earlier polls (issue 8 #5).
+
+        A page that arrives upgrades its article: the same id is published again
+        with the full text, and the sink's upsert replaces the feed-only row.
+        """
+        if self._stopper.stopped or self._settings.fetch.page_retry_window_s <= 0 or feed.feed_key not in self._feeds:
+            return
+        due = await self._store.due_page_retries(feed.feed_key, utcnow(), self._settings.fetch.concurrency)
+        if due:
+            ref = self._feed_ref(feed)
+            await asyncio.gather(*(self._retry_page(feed, ref, retry) for retry in due))
+
+    async def _retry_page(self, feed: FeedState, ref: FeedRef, retry: PageRetry) -> None:
+        entry = FeedEntry.from_json(retry.entry)
+        async with self._entry_slots:
+            outcome = await self._page(entry, second_chance=False)
+            if outcome.page is not None:
+                article = build_article(ref, entry, outcome.page, None, utcnow(), self._settings.max_message_bytes)
+                try:
+                    await self._publisher.publish(article)
+                except TransientError as exc:
+                    log.warning("entry %s: upgraded article not published (%s); will try again", entry.entry_id, exc)
+                    return
+                await self._store.drop_page_retry(feed.feed_key, entry.entry_id)
+                self._report.pages_upgraded += 1
+                log.info("entry %s: page fetched on attempt %d; article upgraded to full text",
+                         loggable_url(entry.link or ""), retry.attempts + 1)
+                return
+        age = (utcnow() - retry.first_failed_at).total_seconds()
+        if outcome.retry and age < self._settings.fetch.page_retry_window_s:
+            await self._store.add_page_retry(
+                self._page_retry(feed, entry, outcome.error, retry.attempts + 1, retry.first_failed_at)
+            )
+            return
+        await self._store.drop_page_retry(feed.feed_key, entry.entry_id)
+        log.warning("entry %s: giving up on the page after %d attempts over %.0fs (%s); the article stays feed-only",
+                    loggable_url(entry.link or ""), retry.attempts + 1, age, outcome.error)
+
+    async def _page(self, entry: FeedEntry, second_chance: bool) -> PageOutcome:
+        """The extracted page, or why not. Never raises for a bad page.
+
+        Only a transient *fetch* failure asks for a later retry: a page that
+        broke the extraction pool would break it again.
+        """
         if not entry.link:
-            return None, "entry has no link"
+            return PageOutcome(None, "entry has no link")
         try:
-            result = await self._fetch_page(entry.link)
+            fetching = self._fetch_page(entry.link) if second_chance else self._fetcher.fetch(entry.link)
+            result = await fetching
+        except TransientError as exc:
+            return PageOutcome(None, f"{type(exc).__name__}: {exc}", retry=True)
+        except NewsflowError as exc:
+            return PageOutcome(None, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one page must never hold its entry back for ever
+            log.exception("entry %s: unexpected error fetching the page", loggable_url(entry.link))
+            return PageOutcome(None, f"unexpected {type(exc).__name__}: {exc}")
+        try:
             _check_html(result)
             page = await self._pool.run(extract_page, result.body, result.content_type, result.final_url)
         except NewsflowError as exc:
-            return None, f"{type(exc).__name__}: {exc}"
-        except Exception as exc:  # noqa: BLE001 - one page must never hold its entry back for ever
-            log.exception("entry %s: unexpected error fetching or extracting the page", loggable_url(entry.link))
-            return None, f"unexpected {type(exc).__name__}: {exc}"
-        return (page, None) if page.ok else (None, page.error)
+            return PageOutcome(None, f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - as above
+            log.exception("entry %s: unexpected error extracting the page", loggable_url(entry.link))
+            return PageOutcome(None, f"unexpected {type(exc).__name__}: {exc}")
+        return PageOutcome(page) if page.ok else PageOutcome(None, page.error)
 
     async def _fetch_page(self, url: str) -> FetchResult:
         """Fetch a page, trying once more after a short pause when the server says "later".
 
-        A feed-only article is final (the entry is marked seen), so a 503 or a
-        reset connection deserves a second chance; a blown deadline does not
-        (it would double an already long wait).
+        A blip (a 503, a reset connection) is then over before the article
+        goes out; a longer outage is left to the page retries of later polls
+        (:meth:`_retry_pages`). A blown deadline is not retried here (it would
+        double an already long wait).
         """
         try:
             return await self._fetcher.fetch(url)
@@ -284,8 +392,8 @@ class Ingest:
         kind = _kind(exc)
         log.warning("feed %s: %s error #%d, next try in %.0fs: %s", loggable_url(feed.url), kind, errors, delay, exc)
         self._report.feed_errors += 1
-        message = f"{type(exc).__name__}: {exc}"
-        await self._store.record_error(feed.url, polled_at, utcnow() + timedelta(seconds=delay), errors, message)
+        message = scrub(f"{type(exc).__name__}: {exc}", self._secrets)
+        await self._store.record_error(feed.feed_key, polled_at, utcnow() + timedelta(seconds=delay), errors, message)
 
 
 def _run_loop(main: Coroutine[Any, Any, T]) -> T:
@@ -336,11 +444,17 @@ class _ExtractPool:
         self.workers = workers or os.cpu_count() or 1
         self._timeout_s = timeout_s
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["ingest.extract", "ingest.feeds"])
+        self._context.set_forkserver_preload(["ingest.lifeline", "ingest.extract", "ingest.feeds"])
+        # The lifeline: only this process holds the writing end, each worker
+        # watches the reading end (issue 8 #6).
+        self._lifeline, self._lifeline_writer = self._context.Pipe(duplex=False)
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context)
+        executor = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=self._context,
+            initializer=die_with_parent, initargs=(self._lifeline,),
+        )
         # Start the workers now, while the broker and database connections are
         # being made, instead of when the first page arrives.
         for _ in range(self.workers):
@@ -373,3 +487,5 @@ class _ExtractPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._lifeline_writer.close()
+        self._lifeline.close()

@@ -17,6 +17,10 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from ingest.identity import feed_key
+from newsflow.redact import redact_url
 
 from newsflow.settings import FeedConfig
 
@@ -58,12 +62,40 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX IF NOT EXISTS ingest_entries_article_id ON ingest_entries (article_id)",
         "CREATE INDEX IF NOT EXISTS ingest_feeds_due ON ingest_feeds (next_check_at) WHERE active",
     ),
+    # Issue 8: feeds keyed by a hash of their URL, which may hold credentials
+    # (the rows keep only the redacted URL); feed warnings; pages to fetch again.
+    2: (
+        "ALTER TABLE ingest_entries DROP CONSTRAINT IF EXISTS ingest_entries_feed_url_fkey",
+        "ALTER TABLE ingest_feeds DROP CONSTRAINT IF EXISTS ingest_feeds_pkey",
+        "ALTER TABLE ingest_feeds ADD COLUMN feed_key text",
+        "ALTER TABLE ingest_entries RENAME COLUMN feed_url TO feed_key",
+        "ALTER TABLE ingest_feeds ADD COLUMN last_warning text, ADD COLUMN last_warning_at timestamptz",
+    ),
+    3: (
+        "ALTER TABLE ingest_feeds ALTER COLUMN feed_key SET NOT NULL, ADD PRIMARY KEY (feed_key)",
+        "ALTER TABLE ingest_entries ADD FOREIGN KEY (feed_key) REFERENCES ingest_feeds (feed_key) ON DELETE CASCADE",
+        "CREATE INDEX IF NOT EXISTS ingest_entries_seen_at ON ingest_entries (feed_key, seen_at)",
+        """
+        CREATE TABLE IF NOT EXISTS ingest_page_retries (
+            feed_key         text NOT NULL REFERENCES ingest_feeds (feed_key) ON DELETE CASCADE,
+            entry_id         text NOT NULL,
+            entry            jsonb NOT NULL,
+            attempts         integer NOT NULL DEFAULT 0,
+            first_failed_at  timestamptz NOT NULL,
+            next_attempt_at  timestamptz NOT NULL,
+            last_error       text,
+            PRIMARY KEY (feed_key, entry_id)
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS ingest_page_retries_due ON ingest_page_retries (feed_key, next_attempt_at)",
+    ),
 }
 
 _FEED_COLUMNS = sql.SQL(", ").join(
     sql.Identifier(name)
     for name in (
-        "url", "name", "interval_s", "etag", "last_modified", "next_check_at", "consecutive_errors", "last_error"
+        "feed_key", "url", "name", "interval_s", "etag", "last_modified", "next_check_at", "consecutive_errors",
+        "last_error",
     )
 )
 
@@ -79,6 +111,9 @@ async def _connect(dsn: str) -> psycopg.AsyncConnection:
 
 @dataclass(frozen=True)
 class FeedState:
+    """A feed's row. ``url`` is redacted (for display); the fetch URL comes from the config."""
+
+    feed_key: str
     url: str
     name: str | None
     interval_s: float
@@ -99,8 +134,21 @@ class Acknowledged:
 
 
 @dataclass(frozen=True)
+class PageRetry:
+    """A page that failed transiently; ``entry`` is the feed entry (JSON) to rebuild its article."""
+
+    feed_key: str
+    entry_id: str
+    entry: dict
+    attempts: int
+    first_failed_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+@dataclass(frozen=True)
 class SeenEntry:
-    feed_url: str
+    feed_key: str
     entry_id: str
     article_id: str
     ack: Acknowledged
@@ -139,27 +187,41 @@ class FeedStore:
             for version in sorted(v for v in _MIGRATIONS if v > current):
                 for statement in _MIGRATIONS[version]:
                     await self._conn.execute(statement)
+                if version == 2:
+                    await self._key_and_redact_feeds()
                 await self._conn.execute("INSERT INTO ingest_schema_migrations (version) VALUES (%s)", (version,))
+
+    async def _key_and_redact_feeds(self) -> None:
+        """Migration 2's data step: raw URLs become keys (entries follow) and redacted URLs."""
+        cursor = await self._conn.execute("SELECT url FROM ingest_feeds")
+        for (url,) in await cursor.fetchall():
+            key = feed_key(url)
+            await self._conn.execute(
+                "UPDATE ingest_feeds SET feed_key = %s, url = %s WHERE url = %s AND feed_key IS NULL",
+                (key, redact_url(url), url),
+            )
+            await self._conn.execute("UPDATE ingest_entries SET feed_key = %s WHERE feed_key = %s", (key, url))
 
     async def sync_feeds(self, feeds: Sequence[FeedConfig]) -> None:
         """Make the configured feeds the active ones; state of known feeds is kept."""
         async with self._conn.transaction():
             async with self._conn.cursor() as cursor:
                 await cursor.executemany(
-                    "INSERT INTO ingest_feeds (url, name, interval_s) VALUES (%s, %s, %s)"
-                    " ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name,"
+                    "INSERT INTO ingest_feeds (feed_key, url, name, interval_s) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (feed_key) DO UPDATE SET url = EXCLUDED.url, name = EXCLUDED.name,"
                     " interval_s = EXCLUDED.interval_s, active = true",
-                    [(f.url, f.name, f.interval_s) for f in feeds],
+                    [(feed_key(f.url), redact_url(f.url), f.name, f.interval_s) for f in feeds],
                 )
             await self._conn.execute(
-                "UPDATE ingest_feeds SET active = false WHERE NOT (url = ANY(%s))", ([f.url for f in feeds],)
+                "UPDATE ingest_feeds SET active = false WHERE NOT (feed_key = ANY(%s))",
+                ([feed_key(f.url) for f in feeds],),
             )
 
     async def due_feeds(self, now: datetime, limit: int, busy: Iterable[str] = ()) -> list[FeedState]:
         """Active feeds whose next check is due, oldest first, skipping those being polled."""
         return await self._feeds(
             _select_feeds(
-                "WHERE active AND next_check_at <= %s AND NOT (url = ANY(%s)) ORDER BY next_check_at LIMIT %s"
+                "WHERE active AND next_check_at <= %s AND NOT (feed_key = ANY(%s)) ORDER BY next_check_at LIMIT %s"
             ),
             (now, list(busy), limit),
         )
@@ -167,21 +229,21 @@ class FeedStore:
     async def active_feeds(self) -> list[FeedState]:
         return await self._feeds(_select_feeds("WHERE active ORDER BY url"), ())
 
-    async def feed(self, url: str) -> FeedState | None:
-        rows = await self._feeds(_select_feeds("WHERE url = %s"), (url,))
+    async def feed(self, key: str) -> FeedState | None:
+        rows = await self._feeds(_select_feeds("WHERE feed_key = %s"), (key,))
         return rows[0] if rows else None
 
     async def next_due_at(self, busy: Iterable[str] = ()) -> datetime | None:
         cursor = await self._conn.execute(
-            "SELECT min(next_check_at) FROM ingest_feeds WHERE active AND NOT (url = ANY(%s))", (list(busy),)
+            "SELECT min(next_check_at) FROM ingest_feeds WHERE active AND NOT (feed_key = ANY(%s))", (list(busy),)
         )
         return (await cursor.fetchone())[0]
 
-    async def unseen(self, feed_url: str, entry_ids: Sequence[str]) -> set[str]:
+    async def unseen(self, key: str, entry_ids: Sequence[str]) -> set[str]:
         """The ids among ``entry_ids`` not yet published for this feed."""
         cursor = await self._conn.execute(
-            "SELECT entry_id FROM ingest_entries WHERE feed_url = %s AND entry_id = ANY(%s)",
-            (feed_url, list(entry_ids)),
+            "SELECT entry_id FROM ingest_entries WHERE feed_key = %s AND entry_id = ANY(%s)",
+            (key, list(entry_ids)),
         )
         seen = {row[0] for row in await cursor.fetchall()}
         return set(entry_ids) - seen
@@ -202,11 +264,11 @@ class FeedStore:
         one round trip, and atomic without an explicit transaction.
         """
         await self._conn.execute(
-            'INSERT INTO ingest_entries (feed_url, entry_id, article_id, topic, "partition", "offset")'
+            'INSERT INTO ingest_entries (feed_key, entry_id, article_id, topic, "partition", "offset")'
             " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::int[], %s::bigint[])"
-            " ON CONFLICT (feed_url, entry_id) DO NOTHING",
+            " ON CONFLICT (feed_key, entry_id) DO NOTHING",
             (
-                [e.feed_url for e in entries],
+                [e.feed_key for e in entries],
                 [e.entry_id for e in entries],
                 [e.article_id for e in entries],
                 [e.ack.topic for e in entries],
@@ -216,7 +278,7 @@ class FeedStore:
         )
 
     async def record_success(
-        self, url: str, polled_at: datetime, next_check_at: datetime, etag: str | None, last_modified: str | None
+        self, key: str, polled_at: datetime, next_check_at: datetime, etag: str | None, last_modified: str | None
     ) -> None:
         """A poll whose entries are all published: store the new validators, clear errors.
 
@@ -226,17 +288,66 @@ class FeedStore:
         await self._conn.execute(
             "UPDATE ingest_feeds SET etag = coalesce(%s, etag), last_modified = coalesce(%s, last_modified),"
             " last_polled_at = %s, last_success_at = %s, next_check_at = %s,"
-            " consecutive_errors = 0, last_error = NULL WHERE url = %s",
-            (etag, last_modified, polled_at, polled_at, next_check_at, url),
+            " consecutive_errors = 0, last_error = NULL WHERE feed_key = %s",
+            (etag, last_modified, polled_at, polled_at, next_check_at, key),
         )
 
     async def record_error(
-        self, url: str, polled_at: datetime, next_check_at: datetime, errors: int, message: str
+        self, key: str, polled_at: datetime, next_check_at: datetime, errors: int, message: str
     ) -> None:
         await self._conn.execute(
             "UPDATE ingest_feeds SET consecutive_errors = %s, last_error = %s, last_error_at = %s,"
-            " last_polled_at = %s, next_check_at = %s WHERE url = %s",
-            (errors, message[:1000], polled_at, polled_at, next_check_at, url),
+            " last_polled_at = %s, next_check_at = %s WHERE feed_key = %s",
+            (errors, message[:1000], polled_at, polled_at, next_check_at, key),
+        )
+
+    async def record_warning(self, key: str, message: str) -> None:
+        """Something in the feed was repaired (e.g. a bad character reference); its entries went on."""
+        await self._conn.execute(
+            "UPDATE ingest_feeds SET last_warning = %s, last_warning_at = now() WHERE feed_key = %s",
+            (message[:1000], key),
+        )
+
+    async def prune_entries(self, key: str, in_feed: Sequence[str], keep_days: float) -> int:
+        """Forget entries gone from the feed and seen over ``keep_days`` ago (issue 8 #10).
+
+        Conditional polling needs only the entries the feed still lists (else
+        they would be published again); the recent others cover a feed that
+        briefly drops and re-lists an item. Under churning GUIDs the table
+        then stays the size of a few days of polls instead of growing for ever.
+        """
+        cursor = await self._conn.execute(
+            "DELETE FROM ingest_entries WHERE feed_key = %s AND seen_at < now() - make_interval(secs => %s)"
+            " AND NOT (entry_id = ANY(%s))",
+            (key, keep_days * 86400.0, list(in_feed)),
+        )
+        return cursor.rowcount
+
+    async def add_page_retry(self, retry: PageRetry) -> None:
+        """Remember a page that failed transiently, to fetch again on later polls."""
+        await self._conn.execute(
+            "INSERT INTO ingest_page_retries (feed_key, entry_id, entry, attempts, first_failed_at,"
+            " next_attempt_at, last_error) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (feed_key, entry_id) DO UPDATE SET entry = EXCLUDED.entry,"
+            " attempts = EXCLUDED.attempts, next_attempt_at = EXCLUDED.next_attempt_at,"
+            " last_error = EXCLUDED.last_error",
+            (retry.feed_key, retry.entry_id, Jsonb(retry.entry), retry.attempts, retry.first_failed_at,
+             retry.next_attempt_at, (retry.last_error or "")[:1000]),
+        )
+
+    async def due_page_retries(self, key: str, now: datetime, limit: int) -> list[PageRetry]:
+        async with self._conn.cursor(row_factory=class_row(PageRetry)) as cursor:
+            await cursor.execute(
+                "SELECT feed_key, entry_id, entry, attempts, first_failed_at, next_attempt_at, last_error"
+                " FROM ingest_page_retries WHERE feed_key = %s AND next_attempt_at <= %s"
+                " ORDER BY next_attempt_at LIMIT %s",
+                (key, now, limit),
+            )
+            return await cursor.fetchall()
+
+    async def drop_page_retry(self, key: str, entry_id: str) -> None:
+        await self._conn.execute(
+            "DELETE FROM ingest_page_retries WHERE feed_key = %s AND entry_id = %s", (key, entry_id)
         )
 
     async def _feeds(self, query: sql.Composable, params: tuple) -> list[FeedState]:

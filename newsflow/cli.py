@@ -14,28 +14,37 @@ import logging
 import sys
 from datetime import date, datetime
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
+# Only light modules at import time: a service installs its signal handlers
+# before pydantic, Kafka, psycopg and friends are loaded (about 1-2 s), so a
+# SIGTERM that early still stops it cleanly (issue 8 #9).
 from newsflow.errors import ConfigError, NewsflowError
 from newsflow.lifecycle import Stopper
 
-if TYPE_CHECKING:  # settings (pydantic-settings) load on demand: `newsflow tag` starts faster without them
+if TYPE_CHECKING:  # settings (pydantic-settings) load on demand, as every heavy module
     from newsflow.settings import Settings
 
 log = logging.getLogger("newsflow")
+_SERVICES = ("ingest", "enrich", "sink", "run")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in _SERVICES:
+        args.stopper = _stopper()
     try:
         return args.handler(args)
     except ConfigError as exc:
-        print(f"newsflow: {exc}", file=sys.stderr)
+        print(f"newsflow: {_one_line(exc)}", file=sys.stderr)
         return 2
     except NewsflowError as exc:
-        print(f"newsflow: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"newsflow: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +100,13 @@ def _load(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _ready(settings: Settings, args: argparse.Namespace, *, needs_database: bool = True) -> bool:
+    """Wait (bounded) for the broker and database; False if stopped meanwhile."""
+    from newsflow.startup import wait_for_dependencies
+
+    return wait_for_dependencies(settings, args.stopper, needs_database)
+
+
 def _stopper() -> Stopper:
     stopper = Stopper()
     stopper.install_signal_handlers()
@@ -98,31 +114,48 @@ def _stopper() -> Stopper:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
+    settings = _service_settings(args)
+    if not _ready(settings, args):
+        return 0
     from ingest.service import run_ingest
 
-    settings = _service_settings(args)
-    run_ingest(settings, _stopper(), once=args.once)
+    run_ingest(settings, args.stopper, once=args.once)
     return 0
 
 
 def _cmd_enrich(args: argparse.Namespace) -> int:
+    settings = _service_settings(args, needs_database=False)
+    if not _ready(settings, args, needs_database=False):
+        return 0
     from enrich.worker import run_enrich
 
-    run_enrich(_service_settings(args, needs_database=False), _stopper())
+    run_enrich(settings, args.stopper)
     return 0
 
 
 def _cmd_sink(args: argparse.Namespace) -> int:
+    settings = _service_settings(args)
+    if not _ready(settings, args):
+        return 0
     from sinks.service import run_sink
 
-    run_sink(_service_settings(args), _stopper())
+    run_sink(settings, args.stopper)
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from newsflow.startup import wait_for_dependencies
+
+    settings = _load(args)
+    # Only what is configured is checked; the rest is started embedded.
+    has_broker, has_database = bool(settings.kafka_bootstrap_servers), settings.database_url is not None
+    if (has_broker or has_database) and not wait_for_dependencies(
+        settings, args.stopper, needs_database=has_database, needs_broker=has_broker
+    ):
+        return 0
     from newsflow.pipeline import run_pipeline
 
-    return run_pipeline(_load(args), _stopper(), once=args.once)
+    return run_pipeline(settings, args.stopper, once=args.once)
 
 
 def _cmd_tag(args: argparse.Namespace) -> int:

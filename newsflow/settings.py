@@ -7,11 +7,12 @@ then defaults. Secrets are :class:`SecretStr` so they never reach a log line.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -21,6 +22,10 @@ from pydantic_settings import (
 
 from newsflow.errors import ConfigError
 from newsflow.models import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_RAW
+from newsflow.redact import redact_url, url_secrets
+
+# Feed headers that carry credentials (Authorization, X-Api-Key, Cookie...).
+_SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|pass|session", re.IGNORECASE)
 
 
 class FeedConfig(BaseModel):
@@ -37,8 +42,13 @@ class FeedConfig(BaseModel):
     @classmethod
     def _http_only(cls, url: str) -> str:
         if not url.lower().startswith(("http://", "https://")):
-            raise ValueError(f"feed url must be http(s): {url!r}")
+            raise ValueError(f"feed url must be http(s): {redact_url(url)!r}")
         return url
+
+    def secret_values(self) -> list[str]:
+        """Credentials in this feed's URL and headers, never to be logged or stored."""
+        headers = [v for k, v in self.headers.items() if _SECRET_HEADER.search(k)]
+        return url_secrets(self.url) + [v for v in headers if v]
 
 
 class TopicsConfig(BaseModel):
@@ -70,6 +80,13 @@ class FetchConfig(BaseModel):
     # starting at retry_base_s (never abandoned); a sane Retry-After is honoured.
     retry_base_s: float = Field(default=60.0, gt=0)
     retry_cap_s: float = Field(default=6 * 3600.0, gt=0)
+    # An article page that failed transiently (5xx, 429, timeout, reset) is
+    # published from the feed at once, then fetched again on later polls with
+    # a capped backoff for page_retry_window_s; when it arrives the article is
+    # re-published with its full text (issue 8 #5).
+    page_retry_window_s: float = Field(default=24 * 3600.0, ge=0)
+    page_retry_base_s: float = Field(default=60.0, gt=0)
+    page_retry_cap_s: float = Field(default=3600.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -115,6 +132,12 @@ class Settings(BaseSettings):
     consumer_session_timeout_ms: int = 10000
     consumer_heartbeat_interval_ms: int = 3000
     max_message_bytes: int = 4 * 1024 * 1024
+    # ingest_entries keeps the entries a feed still lists, and the others for
+    # this many days after they were seen (issue 8 #10).
+    entries_keep_days: float = Field(default=30.0, gt=0)
+    # How long a service waits at start for an unreachable broker or database
+    # before it exits with a clear message.
+    startup_timeout_s: float = Field(default=30.0, gt=0)
     data_dir: Path | None = None
 
     def kafka_client_config(self) -> dict[str, Any]:
@@ -134,6 +157,8 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every secret this configuration holds, for log redaction."""
         secrets = [self.kafka_sasl_password.get_secret_value()] if self.kafka_sasl_password else []
+        for feed in self.feeds:
+            secrets += feed.secret_values()
         if self.database_url is not None:
             url = self.database_url.get_secret_value()
             secrets.append(url)
@@ -166,10 +191,21 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
 
     try:
         loaded = _WithFile(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(f"invalid configuration: {_summary(exc)}") from None
     except ValueError as exc:
-        raise ConfigError(f"invalid configuration: {exc}") from exc
+        raise ConfigError(f"invalid configuration: {exc}") from None
     # Hand out a plain Settings so the local subclass never leaks.
     return Settings.model_construct(**dict(loaded))
+
+
+def _summary(exc: ValidationError) -> str:
+    """Each problem as ``where: what`` on one line; never the input (it may be a secret)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "settings"
+        problems.append(f"{where}: {error['msg']}")
+    return "; ".join(problems)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

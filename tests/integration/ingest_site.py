@@ -53,6 +53,8 @@ class Site:
     routes: dict[str, tuple[int, str, bytes]] = field(default_factory=dict)
     page_delay_s: float = 0.0
     fail_once: set[str] = field(default_factory=set)  # paths answering 503 to their first request
+    down_until: dict[str, float] = field(default_factory=dict)  # path -> monotonic time until which it answers 503
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location of a 302
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     base_url: str = ""
 
@@ -70,7 +72,15 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
             path = self.path.split("?", 1)[0]
             site.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
+            if path in site.redirects:
+                self.send_response(302)
+                self.send_header("Location", site.redirects[path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             status, content_type, body = site.routes.get(path, (404, "text/plain", b"not found"))
+            if time.monotonic() < site.down_until.get(path, 0.0):
+                status, content_type, body = 503, "text/plain", b"down for maintenance"
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             if status == 200 and self.headers.get("If-None-Match") == etag:
                 self.send_response(304)

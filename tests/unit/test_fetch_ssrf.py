@@ -15,7 +15,7 @@ import httpcore
 import pytest
 
 from ingest import fetcher as fetcher_module
-from ingest.fetcher import AddressRefused, check_url, fetch, is_public_address, resolve
+from ingest.fetcher import AddressRefused, check_url, fetch, is_public_address, legacy_ipv4, resolve
 from newsflow.errors import PermanentError, TransientError
 from newsflow.settings import FetchConfig
 
@@ -223,6 +223,40 @@ def test_14_redirect_to_a_name_resolving_to_loopback_is_refused(
         with pytest.raises(AddressRefused):
             get(server.url + "/start")
     assert all(host == "127.0.0.2" for host, _ in spies.connects)
+
+
+# Issue 8 #10: inet_aton's octal, hex and dword forms mean loopback to the C
+# resolver; httpx calls some of them invalid, which on a redirect came out as a
+# transient protocol error (retried for ever) instead of a refusal.
+LEGACY_LOOPBACK = ["0177.0.0.1", "0x7f.0.0.1", "2130706433", "0x7f000001", "017700000001", "0177.1", "0x7f.1"]
+
+
+@pytest.mark.parametrize("host", LEGACY_LOOPBACK + ["0x0a.0.0.1", "0251.0376.0251.0376"])
+def test_15_octal_hex_and_dword_forms_are_refused_as_addresses(host: str, spies: Spies, listener: socket.socket) -> None:
+    with pytest.raises(AddressRefused):
+        get(f"http://{host}:{listener.getsockname()[1]}/")
+    assert spies.connects == [] and spies.resolved == []
+
+
+@pytest.mark.parametrize("host", LEGACY_LOOPBACK)
+def test_14_redirect_to_an_octal_hex_or_dword_loopback_is_refused(
+    host: str, spies: Spies, listener: socket.socket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = listener.getsockname()[1]
+    monkeypatch.setattr(fetcher_module, "is_public_address", lambda a: a == "127.0.0.2")
+    with raw_server(_redirecting(lambda p: f"http://{host}:{port}/admin"), host="127.0.0.2") as server:
+        with pytest.raises(AddressRefused):
+            get(server.url + "/start")
+    assert spies.connects == [("127.0.0.2", server.port)]
+
+
+@pytest.mark.parametrize(
+    ("host", "address"),
+    [("0177.0.0.1", "127.0.0.1"), ("0x7f.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("8.8.8.8", "8.8.8.8"),
+     ("010.0.0.1", "8.0.0.1"), ("example.com", None), ("1.2.3.4.5", None), ("0x", "0.0.0.0")],
+)
+def test_legacy_ipv4_reads_hosts_as_the_c_resolver_does(host: str, address: str | None) -> None:
+    assert legacy_ipv4(host) == address
 
 
 def test_14_https_to_http_downgrade_is_refused() -> None:
