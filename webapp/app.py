@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import jinja2
 from starlette.applications import Starlette
@@ -184,7 +184,7 @@ class Pages:
     def _chart(self, conn, filters: Filters) -> tuple[Chart, str]:
         """Each event when few match; else counts, over :data:`DEFAULT_WINDOW` up to the
         newest article unless the filter gives dates."""
-        events = queries.timeline_events(conn, queries.scope(filters, self.countries_of),
+        events = queries.timeline_events(conn, queries.scope(filters, self.countries_of), self.countries_of,
                                          queries.INDIVIDUAL_LIMIT + 1)
         if len(events) <= queries.INDIVIDUAL_LIMIT:
             start, end = _event_window(filters, events)
@@ -196,22 +196,13 @@ class Pages:
         windowed = replace(filters, date_from=start, date_to=end)
         unit = bucket_unit(start, end)
         counts = queries.timeline_counts(conn, queries.scope(windowed, self.countries_of), unit)
-        return count_chart(counts, start, end, unit, self._cell_link(windowed)), note
+        return count_chart(counts, start, end, unit, cell_links(windowed)), note
 
     def _lane_link(self, filters: Filters):
         def link(name: str) -> str:
             if filters.lanes == "producer":
                 return "/producers/" + quote(name, safe="")
             return "/events?" + _narrowed(filters, name).query(page=1)
-        return link
-
-    def _cell_link(self, filters: Filters):
-        def link(name: str, start: date | None, end: date | None, kind: str | None) -> str:
-            narrowed = _narrowed(filters, name)
-            if start and end and kind:
-                narrowed = replace(narrowed, date_from=max(start, filters.date_from or start),
-                                   date_to=min(end, filters.date_to or end), kinds=(kind,))
-            return "/events?" + narrowed.query(page=1)
         return link
 
     # -- exports ---------------------------------------------------------------
@@ -259,6 +250,28 @@ def _templates() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     return env
+
+
+def cell_links(filters: Filters):
+    """Links to the event list for one lane (and one bucket and kind of it).
+
+    The lane's part of the query string is built once: a count chart has
+    hundreds of cells and rebuilding each whole link was most of its cost.
+    """
+    whole_lane: dict[str, str] = {}  # the lane's filter, as it is
+    lane_only: dict[str, str] = {}  # the lane's filter without dates or kinds, for a cell
+
+    def link(name: str, start: date | None, end: date | None, kind: str | None) -> str:
+        if name not in whole_lane:
+            narrowed = _narrowed(filters, name)
+            whole_lane[name] = narrowed.query(page=1)
+            lane_only[name] = narrowed.query(page=1, date_from=None, date_to=None, kinds=())
+        if not (start and end and kind):
+            return "/events?" + whole_lane[name]
+        cell = urlencode([("from", max(start, filters.date_from or start).isoformat()),
+                          ("to", min(end, filters.date_to or end).isoformat()), ("modality", kind)])
+        return "/events?" + "&".join(q for q in (lane_only[name], cell) if q)
+    return link
 
 
 def _narrowed(filters: Filters, lane: str) -> Filters:

@@ -132,3 +132,24 @@ def test_offsets_that_do_not_frame_the_sentence_fall_back_to_a_search():
     missing = _ev(1, "Nothing like this.", start=0)
     _, found = pieces(TEXT, [missing])
     assert found == set()
+
+
+def test_count_cells_link_to_the_list_of_their_events():
+    from urllib.parse import parse_qsl
+
+    from webapp.app import cell_links
+
+    window = Filters(actions=("sales",), kinds=("asserted", "negated"), date_from=date(2023, 10, 4),
+                     date_to=date(2023, 12, 31), lanes="country")
+    link = cell_links(window)
+    cell = link("Russia", date(2023, 10, 2), date(2023, 10, 8), "negated")
+    assert cell.startswith("/events?")
+    assert parse_filters(parse_qsl(cell.split("?", 1)[1])) == Filters(
+        actions=("sales",), countries=("Russia",), kinds=("negated",),
+        date_from=date(2023, 10, 4), date_to=date(2023, 10, 8), lanes="country",  # clipped to the window
+    )
+    lane = link("Russia", None, None, None)
+    assert parse_filters(parse_qsl(lane.split("?", 1)[1])) == Filters(
+        actions=("sales",), countries=("Russia",), kinds=("asserted", "negated"),
+        date_from=date(2023, 10, 4), date_to=date(2023, 12, 31), lanes="country",
+    )
