@@ -29,7 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from webapp import queries
-from webapp.catalogue import Catalogue
+from webapp.catalogue import Catalogue, ProducerFacts
 from webapp.database import ReadOnlyDatabase
 from webapp.filters import ACTIONS, KINDS, LANES, FilterError, Filters, parse_filters
 from webapp.highlight import pieces
@@ -290,11 +290,10 @@ def _event_window(filters: Filters, events: list[dict]) -> tuple[date, date]:
     return filters.date_from or padded_first, filters.date_to or padded_last
 
 
-def _seen(row: dict | None, name: str):
+def _seen(row: dict | None, name: str) -> ProducerFacts | None:
+    """What the sink stored about a producer the catalogue does not know."""
     if row is None:
         return None
-    from webapp.catalogue import ProducerFacts
-
     return ProducerFacts(name, row["kind"], row["country"], tuple(row["commodities"] or ()), None,
                          in_catalogue=bool(row["in_catalogue"]))
 

@@ -65,10 +65,6 @@ class Filters:
             pairs.append(("page", str(self.page)))
         return pairs
 
-    @property
-    def empty(self) -> bool:
-        return not (self.producers or self.actions or self.commodities or self.countries or self.kinds)
-
 
 def parse_filters(params: Mapping[str, str] | Iterable[tuple[str, str]]) -> Filters:
     """Filters from query parameters (repeated keys allowed); :class:`FilterError` if malformed."""

@@ -200,7 +200,8 @@ def _span_end(scale: Scale, event: dict) -> float | None:
     if end is None or end <= event["on_date"]:
         return None
     x_end = scale.x(end)
-    return x_end if x_end - scale.x(event["on_date"]) >= 3 else None
+    # Spans shorter than a label (an event "in November" on a five-year axis) would only look like underlines.
+    return x_end if x_end - scale.x(event["on_date"]) >= 20 else None
 
 
 def _event_title(event: dict) -> str:

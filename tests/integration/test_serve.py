@@ -282,3 +282,13 @@ def test_undated_events_sit_at_their_article_publication_date(seeded):
     for when_start, on_date, published in rows:
         assert on_date == (when_start if when_start is not None else published)
     assert any(when_start is None for when_start, _, _ in rows) or all(isinstance(r[1], date) for r in rows)
+
+
+def test_serve_with_nothing_configured_opens_the_embedded_database_and_says_what_is_missing(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["NEWSFLOW_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run([sys.executable, "-m", "newsflow", "serve", "--port", str(free_port())],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"embedded Postgres (pgserver) in {tmp_path / 'data' / 'postgres'}" in done.stdout
+    assert "no newsflow tables yet: run `newsflow run --once`" in done.stderr
