@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.serve_data import fill  # noqa: E402
-from newsflow.embedded import create_database, free_port, postgres_service, wait_for_port  # noqa: E402
+from newsflow.embedded import create_database, drop_database, free_port, wait_for_port  # noqa: E402
 
 
 def scenarios(rare: str) -> dict[str, list[tuple[str, str]]]:
@@ -67,7 +68,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=30, help="timed requests per scenario")
     parser.add_argument("--dsn", help="a database already filled by this script (skips the fill)")
-    parser.add_argument("--keep", action="store_true", help="keep the embedded Postgres folder and print its DSN")
+    parser.add_argument("--keep", action="store_true", help="leave the filled embedded Postgres running; print its DSN")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         dsn = args.dsn or _filled_database(stack, args.events, args.keep)
@@ -79,9 +80,11 @@ def main() -> int:
 
 
 def _filled_database(stack: contextlib.ExitStack, events: int, keep: bool) -> str:
-    folder = Path(tempfile.mkdtemp(prefix="nf-bench-serve-"))
-    server = stack.enter_context(postgres_service(os.environ.get("DATABASE_URL"), folder))
-    dsn = create_database(server.address, f"nf_bench_serve_{uuid.uuid4().hex[:8]}")
+    server_url = os.environ.get("DATABASE_URL") or _embedded_server(stack, keep)
+    name = f"nf_bench_serve_{uuid.uuid4().hex[:8]}"
+    dsn = create_database(server_url, name)
+    if not keep:
+        stack.callback(drop_database, server_url, name)
     started = time.perf_counter()
     articles = fill(dsn, events)
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -90,8 +93,20 @@ def _filled_database(stack: contextlib.ExitStack, events: int, keep: bool) -> st
         conn.execute("VACUUM ANALYZE")
     print(f"filled {events:,} events in {articles:,} articles in {time.perf_counter() - started:.0f} s")
     if keep:
-        print(f"kept: --dsn '{dsn}' (folder {folder})")
+        print(f"kept (the server stays up): --dsn '{dsn}'")
     return dsn
+
+
+def _embedded_server(stack: contextlib.ExitStack, keep: bool) -> str:
+    """A pgserver in a fresh folder: stopped and removed afterwards unless ``keep``."""
+    import pgserver
+
+    folder = Path(tempfile.mkdtemp(prefix="nf-bench-serve-"))
+    server = pgserver.get_server(folder, cleanup_mode=None if keep else "stop")
+    if not keep:
+        stack.callback(shutil.rmtree, folder, True)  # registered first: runs after the stop
+        stack.callback(server.cleanup)
+    return server.get_uri()
 
 
 def _rarest_actor(dsn: str) -> str:
