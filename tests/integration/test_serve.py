@@ -145,8 +145,11 @@ def test_timeline_filtered_to_de_beers_leads_to_the_highlighted_sentence(server,
     producer.send_keys("De Beers")
     browser.find_element(By.ID, "apply").click()
     WebDriverWait(browser, 10).until(ec.url_contains("producer=De+Beers"))
-    lanes = [lane.get_attribute("data-lane") for lane in _by_css(browser, "svg#timeline g.lane")]
-    assert lanes == ["De Beers"]
+
+    def lanes(driver) -> list[str]:
+        return [lane.get_attribute("data-lane") for lane in _by_css(driver, "svg#timeline g.lane")]
+
+    WebDriverWait(browser, 10).until(lambda driver: lanes(driver) == ["De Beers"])
     browser.save_screenshot(str(screens / "timeline-de-beers.png"))
 
     deferrals = _by_css(browser, 'svg#timeline a.mark[data-action="purchase_deferral"]')
@@ -160,13 +163,14 @@ def test_timeline_filtered_to_de_beers_leads_to_the_highlighted_sentence(server,
 
     assert november[0].get_dom_attribute("href").startswith(f"/articles/{seeded['seed_id']}#event-")
     label.click()
-    WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "article-text")))
+    # The page's script marks the sentence the link points at once the page has loaded.
+    WebDriverWait(browser, 10).until(lambda driver: _by_css(driver, "#article-text mark.focus"))
     assert seeded["seed_id"] in browser.current_url
     ordinal = browser.current_url.rsplit("#event-", 1)[1]
     marks = [m for m in _by_css(browser, "#article-text mark") if ordinal in m.get_attribute("data-events").split()]
     assert len(marks) == 1
     assert DEFERRAL_SENTENCE in marks[0].text
-    assert "focus" in marks[0].get_attribute("class")  # the page's script marks the sentence the link points at
+    assert "focus" in marks[0].get_attribute("class")
     assert marks[0].is_displayed()
     assert "Diamond sales by top producers" in browser.find_element(By.ID, "article-title").text
     browser.save_screenshot(str(screens / "article-highlight.png"))
