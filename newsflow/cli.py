@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", help="score the tagger on a gold set")
     evaluate.add_argument("path", nargs="?", type=Path, help="gold set YAML (default: the bundled one)")
     evaluate.set_defaults(handler=_cmd_eval)
+
+    serve = commands.add_parser("serve", help="the analyst's read-only web page on the Postgres data")
+    _add_config(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.set_defaults(handler=_cmd_serve)
     return parser
 
 
@@ -156,6 +162,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from newsflow.pipeline import run_pipeline
 
     return run_pipeline(settings, args.stopper, once=args.once)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from webapp.serve import serve
+
+    return serve(_load(args), args.host, args.port)
 
 
 def _cmd_tag(args: argparse.Namespace) -> int:

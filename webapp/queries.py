@@ -1,0 +1,264 @@
+"""The page's SQL: every statement built from constant fragments with psycopg.sql,
+every value a bound parameter.
+
+Events are placed in time by ``article_events.on_date`` (their own start, else
+their article's publication date; see migration 3 in sinks/schema.py), which
+the indexes cover, so the timeline and the list stay fast on a million events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from webapp.filters import Filters
+
+# One word for how an event is drawn: negated wins over any modality.
+KIND = sql.SQL("CASE WHEN e.negated THEN 'negated' ELSE e.modality END")
+PAGE_SIZE = 50
+INDIVIDUAL_LIMIT = 300  # up to this many events the timeline draws each one
+MAX_LANES = 15
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A filter turned into SQL: the WHERE clause, any join it needs, and its parameters."""
+
+    where: sql.Composable
+    join: sql.Composable
+    lane: sql.Composable
+    params: dict[str, Any]
+    lanes: str = "producer"  # what a lane is: producer, country or commodity
+
+
+def scope(filters: Filters, countries_of: dict[str, str]) -> Scope:
+    """The WHERE clause for ``filters``; ``countries_of`` maps an actor to its country.
+
+    An event's country is its actor's catalogue country, or the actor itself
+    when the actor is a country (a government's ban); its commodity is its
+    object.
+    """
+    conditions: list[sql.Composable] = [sql.SQL("TRUE")]
+    params: dict[str, Any] = {}
+
+    def add(column: str, name: str, values: list[Any]) -> None:
+        # One value compares with "=": Postgres 16 reads an index in order for
+        # "=" but not for "= ANY(array)", and the pages want on_date order.
+        if len(values) == 1:
+            conditions.append(sql.SQL("{} = {}").format(sql.SQL(column), sql.Placeholder(name)))
+            params[name] = values[0]
+        else:
+            conditions.append(sql.SQL("{} = ANY({})").format(sql.SQL(column), sql.Placeholder(name)))
+            params[name] = values
+
+    if filters.producers:
+        add("e.actor", "producers", list(filters.producers))
+    if filters.countries:
+        wanted = set(filters.countries)
+        add("e.actor", "country_actors", sorted(a for a, c in countries_of.items() if c in wanted))
+    if filters.actions:
+        add("e.action", "actions", list(filters.actions))
+    if filters.commodities:
+        add("e.object", "commodities", list(filters.commodities))
+    if filters.kinds:
+        conditions.append(sql.SQL("{} = ANY(%(kinds)s)").format(KIND))
+        params["kinds"] = list(filters.kinds)
+    if filters.date_from:
+        conditions.append(sql.SQL("e.on_date >= %(date_from)s"))
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        conditions.append(sql.SQL("e.on_date <= %(date_to)s"))
+        params["date_to"] = filters.date_to
+    join, lane = _lane(filters.lanes, countries_of, params)
+    return Scope(sql.SQL(" AND ").join(conditions), join, lane, params, filters.lanes)
+
+
+def _lane(lanes: str, countries_of: dict[str, str], params: dict[str, Any]) -> tuple[sql.Composable, sql.Composable]:
+    """The join and expression giving each event its lane."""
+    if lanes == "country":
+        params["map_actors"] = list(countries_of)
+        params["map_countries"] = list(countries_of.values())
+        join = sql.SQL(
+            "JOIN unnest(%(map_actors)s::text[], %(map_countries)s::text[]) AS m(actor, country) "
+            "ON m.actor = e.actor"
+        )
+        return join, sql.SQL("m.country")
+    if lanes == "commodity":
+        return sql.SQL(""), sql.SQL("e.object")
+    return sql.SQL(""), sql.SQL("e.actor")
+
+
+def newest_publication(conn: psycopg.Connection) -> date | None:
+    row = conn.execute("SELECT max(published_at) FROM articles").fetchone()
+    return row[0].date() if row and row[0] else None
+
+
+# Pages read in two steps: the keys of the wanted events, in order, from an
+# index alone (the indexes of migration 3 cover every filtered column), then
+# only those rows. One step would visit the table for every candidate row
+# just to test its modality.
+_KEYS = """
+    SELECT e.article_id, e.ordinal
+    FROM article_events e
+    WHERE {where} {extra}
+    ORDER BY e.on_date DESC NULLS LAST, e.article_id, e.ordinal
+    LIMIT %(limit)s OFFSET %(offset)s
+"""
+_INDIVIDUAL = """
+    WITH keys AS MATERIALIZED ({keys})
+    SELECT {lane} AS lane, e.on_date, e.when_end, e.when_text, e.actor, e.action, e.object,
+           {kind} AS kind, e.article_id, e.ordinal
+    FROM keys k JOIN article_events e ON e.article_id = k.article_id AND e.ordinal = k.ordinal
+    ORDER BY e.on_date DESC NULLS LAST, e.article_id, e.ordinal
+"""
+
+
+def timeline_events(conn: psycopg.Connection, s: Scope, countries_of: dict[str, str], limit: int) -> list[dict]:
+    """Up to ``limit`` dated events of the scope, each with its lane, newest first.
+
+    Country lanes are looked up here rather than joined: a join would keep
+    Postgres from reading the date index in order and stopping at ``limit``.
+    """
+    by_country = s.lanes == "country"
+    lane = sql.SQL("e.actor") if by_country else s.lane
+    extra = sql.SQL("AND e.on_date IS NOT NULL AND {} IS NOT NULL").format(lane)
+    if by_country:
+        extra = sql.SQL("{} AND e.actor = ANY(%(map_actors)s)").format(extra)
+    keys = sql.SQL(_KEYS).format(where=s.where, extra=extra)
+    query = sql.SQL(_INDIVIDUAL).format(keys=keys, lane=lane, kind=KIND)
+    rows = _rows(conn, query, {**s.params, "limit": limit, "offset": 0})
+    if by_country:
+        for row in rows:
+            row["lane"] = countries_of[row["lane"]]
+    return rows
+
+
+_COUNTS = """
+    WITH counts AS (
+        SELECT {lane} AS lane, date_trunc(%(unit)s, e.on_date::timestamp)::date AS bucket,
+               {kind} AS kind, count(*) AS n
+        FROM article_events e {join}
+        WHERE {where} AND e.on_date IS NOT NULL AND {lane} IS NOT NULL
+        GROUP BY 1, 2, 3
+    ), top AS (
+        SELECT lane, sum(n) AS total FROM counts GROUP BY lane ORDER BY total DESC, lane LIMIT %(lanes)s
+    )
+    SELECT c.lane, c.bucket, c.kind, c.n, t.total
+    FROM counts c JOIN top t USING (lane)
+    ORDER BY t.total DESC, c.lane, c.bucket, c.kind
+"""
+
+
+def timeline_counts(conn: psycopg.Connection, s: Scope, unit: str, lanes: int = MAX_LANES) -> list[dict]:
+    """Events per lane, ``unit`` (week, month, year) and kind, for the busiest lanes."""
+    query = sql.SQL(_COUNTS).format(lane=s.lane, kind=KIND, join=s.join, where=s.where)
+    return _rows(conn, query, {**s.params, "unit": unit, "lanes": lanes})
+
+
+_EVENT_COLUMNS = """
+    e.article_id, e.ordinal, e.actor, e.action, e.object, e.when_text, e.when_start, e.when_end,
+    e.on_date, e.amount_value, e.amount_unit, e.amount_text, e.change_pct, e.negated, e.modality,
+    {kind} AS kind, e.confidence, e.sentence, a.title, a.url, a.site_name, a.published_at
+"""
+_LIST = """
+    WITH keys AS MATERIALIZED ({keys})
+    SELECT {columns}
+    FROM keys k
+    JOIN article_events e ON e.article_id = k.article_id AND e.ordinal = k.ordinal
+    JOIN articles a ON a.id = e.article_id
+    ORDER BY e.on_date DESC NULLS LAST, e.article_id, e.ordinal
+"""
+
+
+def event_page(conn: psycopg.Connection, s: Scope, page: int) -> tuple[list[dict], bool]:
+    """One page of events, newest first, and whether another page follows."""
+    keys = sql.SQL(_KEYS).format(where=s.where, extra=sql.SQL(""))
+    query = sql.SQL(_LIST).format(keys=keys, columns=sql.SQL(_EVENT_COLUMNS).format(kind=KIND))
+    rows = _rows(conn, query, {**s.params, "limit": PAGE_SIZE + 1, "offset": (page - 1) * PAGE_SIZE})
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+_EXPORT = """
+    SELECT {columns}
+    FROM article_events e JOIN articles a ON a.id = e.article_id
+    WHERE {where}
+    ORDER BY e.on_date DESC NULLS LAST, e.article_id, e.ordinal
+"""
+
+
+def export_rows(conn: psycopg.Connection, s: Scope) -> Iterator[dict]:
+    """Every event of the scope, streamed from a server-side cursor."""
+    query = sql.SQL(_EXPORT).format(columns=sql.SQL(_EVENT_COLUMNS).format(kind=KIND), where=s.where)
+    with conn.cursor(name="export", row_factory=dict_row) as cur:
+        cur.itersize = 2000
+        cur.execute(query, s.params)
+        yield from cur
+
+
+def article(conn: psycopg.Connection, article_id: str) -> dict | None:
+    rows = _rows(conn, sql.SQL(
+        "SELECT id, title, url, site_name, feed_name, authors, published_at, text, extraction "
+        "FROM articles WHERE id = %(id)s"
+    ), {"id": article_id})
+    return rows[0] if rows else None
+
+
+def article_events(conn: psycopg.Connection, article_id: str) -> list[dict]:
+    query = sql.SQL(
+        "SELECT ordinal, actor, action, object, when_text, when_start, when_end, amount_text, change_pct, "
+        "negated, modality, {kind} AS kind, sentence, start_offset, end_offset "
+        "FROM article_events e WHERE article_id = %(id)s ORDER BY start_offset, ordinal"
+    ).format(kind=KIND)
+    return _rows(conn, query, {"id": article_id})
+
+
+def article_producers(conn: psycopg.Connection, article_id: str) -> list[str]:
+    rows = _rows(conn, sql.SQL(
+        "SELECT producer FROM article_producers WHERE article_id = %(id)s ORDER BY mentions DESC, producer"
+    ), {"id": article_id})
+    return [r["producer"] for r in rows]
+
+
+def producer_seen(conn: psycopg.Connection, name: str) -> dict | None:
+    """What the sink stored about a producer (for one not in the catalogue)."""
+    rows = _rows(conn, sql.SQL(
+        "SELECT kind, country, in_catalogue, commodities FROM article_producers WHERE producer = %(name)s LIMIT 1"
+    ), {"name": name})
+    return rows[0] if rows else None
+
+
+def producer_actions(conn: psycopg.Connection, name: str) -> list[dict]:
+    """How often the producer took each action, by kind."""
+    query = sql.SQL(
+        "SELECT e.action, {kind} AS kind, count(*) AS n FROM article_events e "
+        "WHERE e.actor = %(name)s GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
+    ).format(kind=KIND)
+    return _rows(conn, query, {"name": name})
+
+
+def producer_articles(conn: psycopg.Connection, name: str, limit: int = 25) -> list[dict]:
+    return _rows(conn, sql.SQL(
+        "SELECT a.id, a.title, a.site_name, a.published_at, p.mentions "
+        "FROM article_producers p JOIN articles a ON a.id = p.article_id "
+        "WHERE p.producer = %(name)s ORDER BY a.published_at DESC NULLS LAST, a.id LIMIT %(limit)s"
+    ), {"name": name, "limit": limit})
+
+
+def schema_version(conn: psycopg.Connection) -> int:
+    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return row[0] if row else 0
+
+
+def _rows(conn: psycopg.Connection, query: sql.Composable, params: dict[str, Any]) -> list[dict]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
