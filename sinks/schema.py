@@ -150,9 +150,15 @@ _V2_VIEW = (
     """,
 )
 
+# Offsets belong to one log: the topic id (KIP-516) tells a recreated topic,
+# or a memory-only broker restarted with the same cluster id, from the old one
+# (issue 8). '' on rows written before, and on brokers that give no id.
+_V3_TOPIC_ID = ("ALTER TABLE kafka_offsets ADD COLUMN topic_id text NOT NULL DEFAULT ''",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, tags, events and kafka offsets", _V1_TABLES + _V1_INDEXES),
     Migration(2, "event_facts view", _V2_VIEW),
+    Migration(3, "kafka_offsets.topic_id", _V3_TOPIC_ID),
 )
 
 _CREATE_LEDGER = """
