@@ -95,6 +95,28 @@ class DatabaseConfig(BaseModel):
     keepalives_count: int = Field(default=3, ge=1)
     tcp_user_timeout_s: float = Field(default=25.0, gt=0)
 
+    def libpq_params(self) -> dict[str, str]:
+        """libpq parameters that bound connecting and detect a dead peer (ignored on unix sockets)."""
+        return {
+            "connect_timeout": str(self.connect_timeout_s),
+            "keepalives": "1",
+            "keepalives_idle": str(self.keepalives_idle_s),
+            "keepalives_interval": str(self.keepalives_interval_s),
+            "keepalives_count": str(self.keepalives_count),
+            "tcp_user_timeout": _ms(self.tcp_user_timeout_s),
+        }
+
+    def session_settings(self) -> dict[str, str]:
+        """Server-side deadlines, as settings for ``set_config`` once connected."""
+        return {
+            "statement_timeout": _ms(self.statement_timeout_s),
+            "idle_in_transaction_session_timeout": _ms(self.idle_in_transaction_timeout_s),
+        }
+
+
+def _ms(seconds: float) -> str:
+    return str(round(seconds * 1000))
+
 
 class Settings(BaseSettings):
     """All of newsflow's configuration.

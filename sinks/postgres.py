@@ -53,36 +53,21 @@ def connect(
 ) -> psycopg.Connection:
     """An autocommit connection (transactions are explicit), session time zone UTC, with deadlines.
 
-    Keepalives and ``tcp_user_timeout`` are set unless the DSN sets them
-    itself; the statement and idle-in-transaction timeouts are session
-    settings, so a DSN's own ``options`` are left alone.
+    Keepalives, ``tcp_user_timeout`` and ``connect_timeout`` are set unless
+    the DSN sets them itself; the statement and idle-in-transaction timeouts
+    are session settings, so a DSN's own ``options`` are left alone.
     """
     deadlines = deadlines or DatabaseConfig()
-    params = {**_tcp_deadlines(deadlines), **conninfo_to_dict(dsn)}
+    params = {**deadlines.libpq_params(), **conninfo_to_dict(dsn)}
     params.setdefault("application_name", application_name)
     conn = psycopg.connect(make_conninfo(**params), autocommit=True)
+    session = deadlines.session_settings()
     conn.execute(
         "SELECT set_config('TimeZone', 'UTC', false), set_config('statement_timeout', %s, false), "
         "set_config('idle_in_transaction_session_timeout', %s, false)",
-        (_ms(deadlines.statement_timeout_s), _ms(deadlines.idle_in_transaction_timeout_s)),
+        (session["statement_timeout"], session["idle_in_transaction_session_timeout"]),
     )
     return conn
-
-
-def _tcp_deadlines(deadlines: DatabaseConfig) -> dict[str, str]:
-    """libpq parameters that bound connecting and detect a dead peer (ignored on unix sockets)."""
-    return {
-        "connect_timeout": str(deadlines.connect_timeout_s),
-        "keepalives": "1",
-        "keepalives_idle": str(deadlines.keepalives_idle_s),
-        "keepalives_interval": str(deadlines.keepalives_interval_s),
-        "keepalives_count": str(deadlines.keepalives_count),
-        "tcp_user_timeout": _ms(deadlines.tcp_user_timeout_s),
-    }
-
-
-def _ms(seconds: float) -> str:
-    return str(round(seconds * 1000))
 
 
 def prepare_session(conn: psycopg.Connection) -> None:
