@@ -309,8 +309,8 @@ class PostgresSink:
         GREATEST in store_offsets would keep the old log's offset.
         """
         identity = self._log_watch.identity()
-        run = self._database.call
-        stored = run(lambda conn: load_stored_offsets(conn, self._group, self._topic, identity.cluster_id))
+        group, topic, cluster = self._group, self._topic, identity.cluster_id
+        stored = self._database.call(lambda conn: load_stored_offsets(conn, group, topic, cluster))
         beginning = self._consumer.beginning_offsets(sorted(partitions))
         end = self._consumer.end_offsets(sorted(partitions))
         starts = {
@@ -322,7 +322,7 @@ class PostgresSink:
         }  # fmt: skip
         replays = {tp: beginning[tp] for tp, start in starts.items() if start.replay}
         if replays:
-            run(lambda conn: reset_offsets(conn, self._group, replays, identity.cluster_id, identity.topic_id))
+            self._database.call(lambda conn: reset_offsets(conn, group, replays, cluster, identity.topic_id))
         for tp in sorted(replays):
             log.warning(
                 "replaying %s partition %d from the log start: %s (upserts are idempotent, so this is safe)",
