@@ -89,6 +89,52 @@ class FetchConfig(BaseModel):
     page_retry_cap_s: float = Field(default=3600.0, gt=0)
 
 
+class DatabaseConfig(BaseModel):
+    """Deadlines on every Postgres connection, so a frozen server or network never hangs a service (issue 8).
+
+    TCP keepalives and ``tcp_user_timeout`` find a dead peer or path; the
+    statement timeout bounds work the server is slow at; ``work_timeout_s``
+    is the client's own deadline for one unit of work (a batch), which also
+    catches a server, proxy or middlebox that keeps the socket open and
+    answers nothing, where TCP sees no fault. It must exceed the slowest
+    healthy batch write.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connect_timeout_s: int = Field(default=5, ge=2)  # libpq counts whole seconds, minimum 2
+    statement_timeout_s: float = Field(default=20.0, gt=0)
+    work_timeout_s: float = Field(default=25.0, gt=0)
+    # A transaction left open by a client that vanished would hold its row locks.
+    idle_in_transaction_timeout_s: float = Field(default=60.0, gt=0)
+    keepalives_idle_s: int = Field(default=10, ge=1)
+    keepalives_interval_s: int = Field(default=5, ge=1)
+    keepalives_count: int = Field(default=3, ge=1)
+    tcp_user_timeout_s: float = Field(default=25.0, gt=0)
+
+    def libpq_params(self) -> dict[str, str]:
+        """libpq parameters that bound connecting and detect a dead peer (ignored on unix sockets)."""
+        return {
+            "connect_timeout": str(self.connect_timeout_s),
+            "keepalives": "1",
+            "keepalives_idle": str(self.keepalives_idle_s),
+            "keepalives_interval": str(self.keepalives_interval_s),
+            "keepalives_count": str(self.keepalives_count),
+            "tcp_user_timeout": _ms(self.tcp_user_timeout_s),
+        }
+
+    def session_settings(self) -> dict[str, str]:
+        """Server-side deadlines, as settings for ``set_config`` once connected."""
+        return {
+            "statement_timeout": _ms(self.statement_timeout_s),
+            "idle_in_transaction_session_timeout": _ms(self.idle_in_transaction_timeout_s),
+        }
+
+
+def _ms(seconds: float) -> str:
+    return str(round(seconds * 1000))
+
+
 class Settings(BaseSettings):
     """All of newsflow's configuration.
 
@@ -117,6 +163,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "database_url"),
     )
     topics: TopicsConfig = Field(default_factory=TopicsConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     feeds: list[FeedConfig] = Field(default_factory=list)
 

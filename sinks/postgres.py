@@ -22,8 +22,11 @@ from collections.abc import Iterable, Sequence
 import psycopg
 from kafka import TopicPartition
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from newsflow.models import EnrichedArticle
+from newsflow.settings import DatabaseConfig
+from sinks.positioning import StoredOffset
 from sinks.rows import (
     ARTICLE_COLUMNS,
     COMMODITY_COLUMNS,
@@ -45,10 +48,25 @@ _CHILD_TABLES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 
 
-def connect(dsn: str, application_name: str = "newsflow-sink") -> psycopg.Connection:
-    """An autocommit connection (transactions are explicit) whose session time zone is UTC."""
-    conn = psycopg.connect(dsn, autocommit=True, application_name=application_name, connect_timeout=10)
-    conn.execute("SET TIME ZONE 'UTC'")
+def connect(
+    dsn: str, application_name: str = "newsflow-sink", deadlines: DatabaseConfig | None = None
+) -> psycopg.Connection:
+    """An autocommit connection (transactions are explicit), session time zone UTC, with deadlines.
+
+    Keepalives, ``tcp_user_timeout`` and ``connect_timeout`` are set unless
+    the DSN sets them itself; the statement and idle-in-transaction timeouts
+    are session settings, so a DSN's own ``options`` are left alone.
+    """
+    deadlines = deadlines or DatabaseConfig()
+    params = {**deadlines.libpq_params(), **conninfo_to_dict(dsn)}
+    params.setdefault("application_name", application_name)
+    conn = psycopg.connect(make_conninfo(**params), autocommit=True)
+    session = deadlines.session_settings()
+    conn.execute(
+        "SELECT set_config('TimeZone', 'UTC', false), set_config('statement_timeout', %s, false), "
+        "set_config('idle_in_transaction_session_timeout', %s, false)",
+        (session["statement_timeout"], session["idle_in_transaction_session_timeout"]),
+    )
     return conn
 
 
@@ -157,31 +175,63 @@ def _copy_rows(cur: psycopg.Cursor, table: str, columns: tuple[str, ...], rows: 
 
 
 def store_offsets(
-    conn: psycopg.Connection, group: str, offsets: dict[TopicPartition, int], cluster: str = ""
+    conn: psycopg.Connection,
+    group: str,
+    offsets: dict[TopicPartition, int],
+    cluster: str = "",
+    topic_id: str = "",
 ) -> None:
-    """Record the next offset to read per partition; never move one backwards.
+    """Record the next offset to read per partition; never move one backwards on the same log.
 
     GREATEST keeps a late writer (a consumer that lost its partitions during a
-    rebalance and commits an older batch) from rewinding the partition.
+    rebalance and commits an older batch) from rewinding the partition. An
+    offset from another log (a different ``topic_id``) replaces the row: the
+    old log's offsets mean nothing on the new one.
     """
     if not offsets:
         return
     with conn.cursor() as cur:
         cur.executemany(
-            "INSERT INTO kafka_offsets (cluster_id, consumer_group, topic, partition, next_offset) "
-            "VALUES (%s, %s, %s, %s, %s) "
+            "INSERT INTO kafka_offsets (cluster_id, consumer_group, topic, partition, next_offset, topic_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (cluster_id, consumer_group, topic, partition) DO UPDATE "
-            "SET next_offset = GREATEST(kafka_offsets.next_offset, EXCLUDED.next_offset), updated_at = now() "
-            "WHERE kafka_offsets.next_offset < EXCLUDED.next_offset",
-            [(cluster, group, tp.topic, tp.partition, offset) for tp, offset in sorted(offsets.items())],
+            "SET next_offset = CASE WHEN kafka_offsets.topic_id = EXCLUDED.topic_id "
+            "    THEN GREATEST(kafka_offsets.next_offset, EXCLUDED.next_offset) ELSE EXCLUDED.next_offset END, "
+            "  topic_id = EXCLUDED.topic_id, updated_at = now() "
+            "WHERE kafka_offsets.next_offset < EXCLUDED.next_offset OR kafka_offsets.topic_id <> EXCLUDED.topic_id",
+            [(cluster, group, tp.topic, tp.partition, offset, topic_id) for tp, offset in sorted(offsets.items())],
+        )
+
+
+def reset_offsets(
+    conn: psycopg.Connection, group: str, offsets: dict[TopicPartition, int], cluster: str, topic_id: str
+) -> None:
+    """Overwrite the stored offsets, backwards too: the sink decided to replay these partitions.
+
+    Without this, GREATEST in :func:`store_offsets` would keep the old log's
+    higher offsets, and the next start would skip what the replay had not
+    reached yet.
+    """
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO kafka_offsets (cluster_id, consumer_group, topic, partition, next_offset, topic_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (cluster_id, consumer_group, topic, partition) DO UPDATE "
+            "SET next_offset = EXCLUDED.next_offset, topic_id = EXCLUDED.topic_id, updated_at = now()",
+            [(cluster, group, tp.topic, tp.partition, offset, topic_id) for tp, offset in sorted(offsets.items())],
         )
 
 
 def load_offsets(conn: psycopg.Connection, group: str, topic: str, cluster: str = "") -> dict[int, int]:
     """The stored next offset per partition of ``topic`` for ``group`` on ``cluster``."""
+    return {p: stored.next_offset for p, stored in load_stored_offsets(conn, group, topic, cluster).items()}
+
+
+def load_stored_offsets(conn: psycopg.Connection, group: str, topic: str, cluster: str) -> dict[int, StoredOffset]:
+    """The stored next offset per partition, with the topic id of the log it was read from."""
     rows = conn.execute(
-        "SELECT partition, next_offset FROM kafka_offsets "
+        "SELECT partition, next_offset, topic_id FROM kafka_offsets "
         "WHERE cluster_id = %s AND consumer_group = %s AND topic = %s",
         (cluster, group, topic),
     ).fetchall()
-    return {partition: offset for partition, offset in rows}
+    return {partition: StoredOffset(offset, topic_id) for partition, offset, topic_id in rows}

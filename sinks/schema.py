@@ -202,10 +202,16 @@ _V3_EVENT_DATES = (
     "DROP INDEX article_events_actor_idx",
 )
 
+# Offsets belong to one log: the topic id (KIP-516) tells a recreated topic,
+# or a memory-only broker restarted with the same cluster id, from the old one
+# (issue 8). '' on rows written before, and on brokers that give no id.
+_V4_TOPIC_ID = ("ALTER TABLE kafka_offsets ADD COLUMN topic_id text NOT NULL DEFAULT ''",)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, tags, events and kafka offsets", _V1_TABLES + _V1_INDEXES),
     Migration(2, "event_facts view", _V2_VIEW),
     Migration(3, "event dates and indexes for the analyst's page", _V3_EVENT_DATES),
+    Migration(4, "kafka_offsets.topic_id", _V4_TOPIC_ID),
 )
 
 _CREATE_LEDGER = """

@@ -37,7 +37,8 @@ from newsflow.models import EnrichedArticle, decode
 from newsflow.settings import Settings
 from sinks.database import Database, Interrupted
 from sinks.poison import is_poison, isolate_poison
-from sinks.postgres import load_offsets, store_offsets, write_rows
+from sinks.positioning import LogIdentity, LogWatch, Start, choose_start, offset_beyond_end
+from sinks.postgres import load_stored_offsets, reset_offsets, store_offsets, write_rows
 from sinks.retry import backoff_s
 from sinks.rows import ArticleRows, article_rows
 from sinks.schema import migrate
@@ -76,7 +77,7 @@ def run_sink(
     see design.md).
     """
     ensure_topics(settings)
-    database = Database(settings.database_dsn(), stopper)
+    database = Database(settings.database_dsn(), stopper, settings.database)
     consumer = dlq = None
     try:
         applied = database.call(migrate)
@@ -120,7 +121,9 @@ class PostgresSink:
         self._database = database
         self._group = settings.sink_group
         self._cluster = cluster
+        self._topic_id = ""  # both re-read at every assignment (issue 8)
         self._topic = settings.topics.enriched
+        self._log_watch = LogWatch(settings, self._topic)
         self._batch: list[ConsumerRecord] = []
         self._batch_bytes = 0
         # Assigned partitions not yet positioned from Postgres (it was away); paused.
@@ -129,6 +132,12 @@ class PostgresSink:
         self.report = SinkReport()
 
     def run(self, targets: dict[TopicPartition, int] | None) -> SinkReport:
+        try:
+            return self._run(targets)
+        finally:
+            self._log_watch.close()
+
+    def _run(self, targets: dict[TopicPartition, int] | None) -> SinkReport:
         self._consumer.subscribe([self._topic], listener=_PositionFromPostgres(self))
         failures = 0
         while not self._finished(targets):
@@ -197,6 +206,8 @@ class PostgresSink:
            inside it, before COMMIT);
         3. only then commit the same offsets to Kafka, for lag tools.
         """
+        if self._log_changed():
+            return
         records = self._batch
         items, undecodable = _decode_all(records)
         self._send_dead_letters(undecodable)
@@ -214,7 +225,7 @@ class PostgresSink:
         try:
             with conn.transaction():
                 write_rows(conn, [rows for _, rows in items])
-                store_offsets(conn, self._group, offsets, self._cluster)
+                store_offsets(conn, self._group, offsets, self._cluster, self._topic_id)
             return len(items), 0
         except Exception as exc:  # noqa: BLE001 - classified right below
             if not is_poison(exc):
@@ -231,7 +242,7 @@ class PostgresSink:
         with conn.transaction():
             good, bad = isolate_poison(items, attempt, whole_failed=True)
             self._send_dead_letters([(record, error) for (record, _), error in bad])
-            store_offsets(conn, self._group, offsets, self._cluster)
+            store_offsets(conn, self._group, offsets, self._cluster, self._topic_id)
         return len(good), len(bad)
 
     def _send_dead_letters(self, failed: list[tuple[ConsumerRecord, BaseException]]) -> None:
@@ -267,46 +278,92 @@ class PostgresSink:
     # --- positioning from Postgres --------------------------------------------
 
     def position(self, partitions: set[TopicPartition]) -> None:
-        """Seek each partition to the offset stored in Postgres, or to the beginning.
+        """Pause newly assigned partitions until the loop has positioned them from Postgres.
 
-        Runs inside the rebalance, so it tries the database once: if that fails
-        the partitions are paused, and the loop positions them (retrying, or
-        stopping on a non-transient error) before it reads anything from them.
+        This runs on kafka-python's IO thread, where blocking Kafka calls are
+        refused, and positioning needs several (the log's identity and range);
+        so the loop does it before it reads anything from these partitions.
+        Pausing also keeps Kafka's own committed offsets from ever being used.
         """
         partitions = {tp for tp in partitions if tp.topic == self._topic}
-        if not partitions:
-            return
-        try:
-            stored = load_offsets(self._database.connection(), self._group, self._topic, self._cluster)
-        except Exception as exc:  # noqa: BLE001 - any failure: never fall back to Kafka's offsets
-            # kafka-python would swallow a raise here and read from Kafka's committed
-            # offsets instead; pausing keeps Postgres the only source of positions.
-            log.warning("cannot read offsets at assignment (%s); pausing %d partitions", exc, len(partitions))
-            self._database.drop()
+        if partitions:
             self._consumer.pause(*partitions)
             self._unpositioned |= partitions
-            return
-        self._seek(partitions, stored)
 
     def _position_pending(self) -> None:
         if not self._unpositioned:
             return
-        stored = self._database.call(lambda conn: load_offsets(conn, self._group, self._topic, self._cluster))
-        pending, self._unpositioned = self._unpositioned & self._consumer.assignment(), set()
+        pending = self._unpositioned & self._consumer.assignment()
         if pending:
-            self._seek(pending, stored)
+            # A KafkaError leaves them pending; the loop retries after a backoff.
+            self._seek(self._choose_starts(pending))
             self._consumer.resume(*pending)
+        self._unpositioned = set()
 
-    def _seek(self, partitions: set[TopicPartition], stored: dict[int, int]) -> None:
-        for tp in sorted(partitions):
-            if tp.partition in stored:
-                self._consumer.seek(tp, stored[tp.partition])
-            else:
+    def _choose_starts(self, partitions: set[TopicPartition]) -> dict[TopicPartition, Start]:
+        """Decide each partition's start from the log as the broker describes it *now* (issue 8).
+
+        The cluster id and topic id are read afresh at every assignment: a
+        broker reset or a recreated topic happens under a running sink. A
+        partition to replay has its stored offset reset to the log start, or
+        GREATEST in store_offsets would keep the old log's offset.
+        """
+        identity = self._log_watch.identity()
+        group, topic, cluster = self._group, self._topic, identity.cluster_id
+        stored = self._database.call(lambda conn: load_stored_offsets(conn, group, topic, cluster))
+        beginning = self._consumer.beginning_offsets(sorted(partitions))
+        end = self._consumer.end_offsets(sorted(partitions))
+        starts = {
+            tp: choose_start(
+                stored.get(tp.partition), identity.topic_id, beginning[tp], end[tp],
+                lambda offset, tp=tp: offset_beyond_end(self._settings, tp, offset),
+            )
+            for tp in partitions
+        }  # fmt: skip
+        replays = {tp: beginning[tp] for tp, start in starts.items() if start.replay}
+        if replays:
+            self._database.call(lambda conn: reset_offsets(conn, group, replays, cluster, identity.topic_id))
+        for tp in sorted(replays):
+            log.warning(
+                "replaying %s partition %d from the log start: %s (upserts are idempotent, so this is safe)",
+                tp.topic, tp.partition, starts[tp].doubt,
+            )  # fmt: skip
+        self._cluster, self._topic_id = identity.cluster_id, identity.topic_id
+        return starts
+
+    def _log_changed(self) -> bool:
+        """True, and every partition sent back to positioning, when the log is not the one positioned on.
+
+        A topic deleted and recreated under a running sink may bring no
+        rebalance at all (Tansu brings none): the consumer would read the new
+        log from the old log's positions. So the log's identity is checked
+        before every write; the batch in hand is dropped, to be read again.
+        """
+        identity = self._log_watch.identity()
+        if identity == LogIdentity(self._cluster, self._topic_id):
+            return False
+        log.warning(
+            "the log changed under the sink (cluster id %s -> %s, topic id %s -> %s); "
+            "dropping %d records in hand and positioning again",
+            self._cluster, identity.cluster_id, self._topic_id or "unknown", identity.topic_id or "unknown",
+            len(self._batch),
+        )  # fmt: skip
+        assigned = {tp for tp in self._consumer.assignment() if tp.topic == self._topic}
+        self.drop_in_hand(assigned)
+        self._consumer.pause(*assigned)
+        self._unpositioned |= assigned
+        return True
+
+    def _seek(self, starts: dict[TopicPartition, Start]) -> None:
+        for tp, start in sorted(starts.items()):
+            if start.offset is None:
                 self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, start.offset)
         log.info(
             "positioned %d partitions from postgres: %s",
-            len(partitions),
-            {tp.partition: stored.get(tp.partition, "beginning") for tp in sorted(partitions)},
+            len(starts),
+            {tp.partition: "beginning" if s.offset is None else s.offset for tp, s in sorted(starts.items())},
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,7 +12,19 @@ import pytest
 from kafka import TopicPartition
 
 from sinks.poison import is_poison
-from sinks.postgres import connect, load_offsets, store_offsets, upsert_articles, write_rows
+from newsflow.lifecycle import Stopper
+from newsflow.settings import DatabaseConfig
+from sinks.database import Database
+from sinks.positioning import StoredOffset
+from sinks.postgres import (
+    connect,
+    load_offsets,
+    load_stored_offsets,
+    reset_offsets,
+    store_offsets,
+    upsert_articles,
+    write_rows,
+)
 from sinks.rows import article_rows
 from sinks.schema import migrate
 from tests.integration.sink_helpers import counts, enriched_article
@@ -86,3 +99,42 @@ def test_uncleaned_text_fails_as_poison_and_leaves_the_connection_usable(conn: p
             write_rows(conn, [dirty])
         assert is_poison(caught.value), caught.value
     assert write_rows(conn, [rows]) == [rows.id]
+
+
+def test_every_connection_carries_deadlines(database_url: str) -> None:
+    deadlines = DatabaseConfig(statement_timeout_s=7.5, idle_in_transaction_timeout_s=42, tcp_user_timeout_s=11)
+    with connect(database_url, deadlines=deadlines) as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "7500ms"
+        assert conn.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "42s"
+        assert conn.execute("SHOW TimeZone").fetchone()[0] == "UTC"
+        params = {p.keyword: p.val for p in conn.pgconn.info}
+    assert params[b"keepalives"] == b"1"
+    assert params[b"tcp_user_timeout"] == b"11000"
+    assert params[b"connect_timeout"] == b"5"
+    with pytest.raises(psycopg.errors.QueryCanceled), connect(database_url, deadlines=deadlines) as conn:
+        conn.execute("SELECT pg_sleep(0.5)")  # fine
+        conn.execute("SET statement_timeout = 200")
+        conn.execute("SELECT pg_sleep(2)")
+
+
+def test_offsets_of_a_recreated_topic_replace_the_old_ones(conn: psycopg.Connection) -> None:
+    # Same cluster, new topic id: GREATEST must not keep the old log's higher offset.
+    store_offsets(conn, "g", {TP0: 500}, "c", "old-topic-id")
+    store_offsets(conn, "g", {TP0: 20}, "c", "new-topic-id")
+    assert load_stored_offsets(conn, "g", TP0.topic, "c") == {0: StoredOffset(20, "new-topic-id")}
+    store_offsets(conn, "g", {TP0: 10}, "c", "new-topic-id")  # a late writer on the same log
+    assert load_offsets(conn, "g", TP0.topic, "c") == {0: 20}
+    reset_offsets(conn, "g", {TP0: 0}, "c", "new-topic-id")  # a replay decided at positioning
+    assert load_offsets(conn, "g", TP0.topic, "c") == {0: 0}
+
+
+def test_a_unit_of_work_that_outlives_its_deadline_is_cut_and_the_next_one_reconnects(database_url: str) -> None:
+    stopper = Stopper()
+    database = Database(database_url, stopper, DatabaseConfig(work_timeout_s=1.0, statement_timeout_s=60))
+    started = time.monotonic()
+    with pytest.raises(psycopg.OperationalError):
+        database.attempt(lambda c: c.execute("SELECT pg_sleep(10)"))
+    assert time.monotonic() - started < 3.0
+    database.drop()
+    assert database.call(lambda c: c.execute("SELECT 1").fetchone()[0]) == 1  # a new connection
+    database.close()

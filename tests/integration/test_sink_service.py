@@ -276,7 +276,8 @@ def test_schema_migrations_are_recorded_and_concurrent_starts_do_not_race(databa
     assert sorted(applied, key=len) == [[], [], [], [m.version for m in MIGRATIONS]]
     with connect(database_url) as conn:
         assert current_version(conn) == MIGRATIONS[-1].version
-        assert conn.execute("SELECT count(*) FROM schema_migrations WHERE applied_at IS NOT NULL").fetchone()[0] == len(MIGRATIONS)
+        recorded = conn.execute("SELECT count(*) FROM schema_migrations WHERE applied_at IS NOT NULL").fetchone()[0]
+        assert recorded == len(MIGRATIONS)
 
 
 def test_survives_losing_its_database_connection(make_settings: SettingsFactory, database_url: str) -> None:
