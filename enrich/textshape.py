@@ -51,6 +51,8 @@ _CALENDAR = {
 }
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]\n]{1,120})\]\((?P<url>[^()\s]{1,300})\)")
 _GLUED_SENTENCE = re.compile(r"(?<=[a-z%)\]])\.(?=[A-Z][a-z]+\s)")
+_NOT_LETTER = re.compile(r"[^A-Za-z]+")
+_NOT_UPPER = re.compile(r"[^A-Z]+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’.&-]*")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+(?:[A-Z][\w&'’.-]*|of|de|du|del|da|&))*\s+[A-Z][\w&'’.-]*")
 
@@ -63,7 +65,7 @@ def shape(text: str, known_case: dict[str, str] | None = None) -> str:
     lines = _lines(text)
     headlines = [(start, end) for start, end in lines if _is_headline(text[start:end])]
     if headlines:
-        body_case = _body_case(text, lines)
+        body_case = _body_case(text, lines, _headline_words(text, headlines))
         for start, end in headlines:
             chars[start:end] = recase(text[start:end], body_case, known_case or {})
     for match in _GLUED_SENTENCE.finditer(text):
@@ -83,7 +85,11 @@ def shape_title(title: str, body: str, known_case: dict[str, str] | None = None)
     """A separate headline, recased from the body's spellings when it is all caps or title case."""
     if not title or not _is_headline(title):
         return title
-    return recase(title, _body_case(body, _lines(body)), known_case or {})
+    return recase(title, _body_case(body, _lines(body), _headline_words(title, [(0, len(title))])), known_case or {})
+
+
+def _headline_words(text: str, headlines: list[tuple[int, int]]) -> set[str]:
+    return {word.rstrip(".").lower() for start, end in headlines for word in _WORD.findall(text, start, end) if word.rstrip(".")}
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -97,31 +103,39 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 def _is_headline(line: str) -> bool:
     """ALL CAPS, or Title Case with most long words capitalised ("Kestrel Mining Trims Nickel Output")."""
+    if len(line) > 300:
+        return False  # a paragraph, whatever its case
+    letters = _NOT_LETTER.sub("", line)
+    if len(letters) < 8:
+        return False
     words = _WORD.findall(line)
     if len(words) < 3:
         return False
-    letters = [c for c in line if c.isalpha()]
-    if sum(c.isupper() for c in letters) >= 0.8 * len(letters):
+    if len(_NOT_UPPER.sub("", letters)) >= 0.8 * len(letters):
         return True
     long_words = [w for w in words if len(w) > 3]
     return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.85 * len(long_words) and not line.rstrip().endswith(".")
 
 
-def _body_case(text: str, lines: list[tuple[int, int]]) -> dict[str, str]:
-    """How the article spells each word and name away from headlines and
-    sentence starts: lower-case key -> the commonest spelling."""
+def _body_case(text: str, lines: list[tuple[int, int]], wanted: set[str]) -> dict[str, str]:
+    """How the article spells the headline's words and names away from
+    headlines and sentence starts: lower-case key -> the commonest spelling.
+    Only the ``wanted`` words (those of the headlines) are counted."""
     counts: dict[str, Counter] = {}
+    if not wanted:
+        return {}
+    words = re.compile(r"(?<![\w'’&-])(?:" + "|".join(sorted(map(re.escape, wanted), key=len, reverse=True)) + r")(?![\w'’&-])", re.I)
     for start, end in lines:
         line = text[start:end]
         if _is_headline(line):
             continue
         for match in _CAPITALISED_RUN.finditer(line):
-            counts.setdefault(match.group(0).lower(), Counter())[match.group(0)] += 2
-        for match in _WORD.finditer(line):
-            word = match.group(0).rstrip(".")
-            before = line[: match.start()].rstrip()
-            if not before or before[-1] in ".!?\"“":
+            if match.group(0).split()[0].lower() in wanted:
+                counts.setdefault(match.group(0).lower(), Counter())[match.group(0)] += 2
+        for match in words.finditer(line):
+            if not line[: match.start()].strip() or line[: match.start()].rstrip()[-1] in ".!?\"“":
                 continue  # sentence-initial capitals say nothing about the word
+            word = match.group(0)
             counts.setdefault(word.lower(), Counter())[word] += 1
     return {key: spellings.most_common(1)[0][0] for key, spellings in counts.items()}
 
