@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, Stopped
 from newsflow.errors import DecodeError
 from newsflow.kafka import (
     Offsets,
     cluster_id,
-    dead_letter,
     ensure_topics,
     make_consumer,
     make_producer,
@@ -38,7 +37,6 @@ from newsflow.settings import Settings
 from sinks.database import Database, Interrupted
 from sinks.poison import is_poison, isolate_poison
 from sinks.postgres import load_offsets, store_offsets, write_rows
-from sinks.retry import backoff_s
 from sinks.rows import ArticleRows, article_rows
 from sinks.schema import migrate
 
@@ -77,32 +75,29 @@ def run_sink(
     """
     ensure_topics(settings)
     database = Database(settings.database_dsn(), stopper)
-    consumer = dlq = None
+    consumer = sink = None
     try:
         applied = database.call(migrate)
         if applied:
             log.info("schema migrated to version %d", applied[-1])
         consumer = make_consumer(settings, settings.sink_group)
-        dlq = make_producer(settings)
-        sink = PostgresSink(settings, stopper, consumer, dlq, database, cluster_id(settings))
+        sink = PostgresSink(settings, stopper, consumer, make_producer(settings), database, cluster_id(settings))
         return sink.run(targets)
     except Interrupted:
         log.info("sink stopped while waiting for the database at start")
         return SinkReport()
     finally:
-        _close(consumer, dlq, database)
-
-
-def _close(consumer: KafkaConsumer | None, dlq: KafkaProducer | None, database: Database) -> None:
-    if consumer is not None:
-        consumer.close(autocommit=False)
-    if dlq is not None:
-        dlq.close(timeout=DLQ_TIMEOUT_S)
-    database.close()
+        if consumer is not None:
+            consumer.close(autocommit=False)
+        if sink is not None:
+            sink.close_producer(DLQ_TIMEOUT_S)
+        database.close()
 
 
 class PostgresSink:
-    """The work loop: collect a batch, store it with its offsets, repeat."""
+    """The sink stage of the core consumer loop: store a batch with its offsets, then mirror them."""
+
+    name = STAGE
 
     def __init__(
         self,
@@ -121,73 +116,67 @@ class PostgresSink:
         self._group = settings.sink_group
         self._cluster = cluster
         self._topic = settings.topics.enriched
-        self._batch: list[ConsumerRecord] = []
-        self._batch_bytes = 0
         # Assigned partitions not yet positioned from Postgres (it was away); paused.
         self._unpositioned: set[TopicPartition] = set()
         self._mirrored: Offsets = {}  # what was stored, for Kafka's (monitoring-only) offsets
         self.report = SinkReport()
 
     def run(self, targets: dict[TopicPartition, int] | None) -> SinkReport:
-        self._consumer.subscribe([self._topic], listener=_PositionFromPostgres(self))
-        failures = 0
-        while not self._finished(targets):
-            try:
-                self._position_pending()
-                self._collect()
-                if self._batch:
-                    self._checkpoint()
-                failures = 0
-            except Interrupted:
-                log.info("sink stopped while waiting for the database; the batch in hand will be replayed")
-                break
-            except KafkaError as exc:
-                # The batch stays in hand and is stored on the next pass.
-                log.warning("kafka error in sink loop (%s); retrying", exc)
-                self._stopper.wait(backoff_s(failures))
-                failures += 1
+        limits = BatchLimits(
+            records=self._settings.sink_batch_size,
+            bytes=MAX_BATCH_BYTES,
+            timeout_ms=self._settings.sink_batch_timeout_ms,
+        )
+        loop = ConsumerLoop(self._consumer, self, self._stopper, limits)
+        finished = (lambda: reached(self._positions(targets), targets)) if targets is not None else None
+        loop.run([self._topic], finished)
         self._mirror_final_offsets()
         log.info("sink done: %s", self.report)
         return self.report
-
-    def _finished(self, targets: dict[TopicPartition, int] | None) -> bool:
-        if self._stopper.stopped:
-            return True
-        return targets is not None and not self._batch and reached(self._positions(targets), targets)
 
     def _positions(self, targets: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
         assigned = self._consumer.assignment() - self._unpositioned
         return {tp: self._consumer.position(tp) for tp in targets if tp in assigned}
 
-    # --- batching -------------------------------------------------------------
+    # --- what the core loop calls ----------------------------------------------
 
-    def _collect(self) -> None:
-        """Poll until the batch is full, the batch timeout passes, or the stream pauses."""
-        size = self._settings.sink_batch_size
-        deadline = time.monotonic() + self._settings.sink_batch_timeout_ms / 1000
-        while len(self._batch) < size and self._batch_bytes < MAX_BATCH_BYTES and not self._stopper.stopped:
-            remaining_ms = int((deadline - time.monotonic()) * 1000)
-            if remaining_ms <= 0:
-                break
-            # Once something is in hand, a short lull ends the batch: low latency when idle.
-            wait_ms = min(remaining_ms, 100) if self._batch else remaining_ms
-            polled = self._consumer.poll(timeout_ms=wait_ms, max_records=size - len(self._batch))
-            if not polled and self._batch:
-                break
-            for records in polled.values():
-                self._batch.extend(records)
-                self._batch_bytes += sum(len(r.value or b"") for r in records)
+    def prepare(self) -> None:
+        self._guarded(self._position_pending)
 
-    def drop_in_hand(self, partitions: set[TopicPartition]) -> None:
-        """Forget records of revoked partitions: their new owner reads them from Postgres' offset."""
-        self._batch = [r for r in self._batch if TopicPartition(r.topic, r.partition) not in partitions]
-        self._batch_bytes = sum(len(r.value or b"") for r in self._batch)
+    def store(self, records: list[ConsumerRecord]) -> None:
+        self._guarded(lambda: self._checkpoint(records))
+
+    def commit(self, offsets: Offsets) -> None:
+        self._commit_to_kafka(offsets)
+
+    def rebuild_clients(self) -> None:
+        """A new dead-letter producer (a fatal sequence or epoch error poisons the old one); topics ensured."""
+        ensure_topics(self._settings, timeout_s=5.0)
+        old, self._dlq = self._dlq, make_producer(self._settings)
+        old.close(timeout=0)
+        log.info("sink: dead-letter producer rebuilt and topics ensured")
+
+    def assigned(self, partitions: set[TopicPartition]) -> None:
+        self.position(partitions)
+
+    def revoked(self, partitions: set[TopicPartition]) -> None:
+        # Their new owner positions them from Postgres.
         self._unpositioned -= partitions
+
+    def close_producer(self, timeout_s: float) -> None:
+        self._dlq.close(timeout=timeout_s)
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Interrupted:
+            log.info("sink stopped while waiting for the database; the batch in hand will be replayed")
+            raise Stopped from None
 
     # --- the checkpoint -------------------------------------------------------
 
-    def _checkpoint(self) -> None:
-        """Store the batch in hand. The order is what makes a kill at any instant safe:
+    def _checkpoint(self, records: list[ConsumerRecord]) -> None:
+        """Store one batch. Within the core loop's order (store, then commit), storing is:
 
         1. decode; a record that cannot be decoded is dead-lettered, and the
            DLQ producer is flushed and acknowledged *before* step 2, so the
@@ -195,15 +184,13 @@ class PostgresSink:
         2. one Postgres transaction: the rows, then the offsets after the
            batch (poison found by bisection is dead-lettered and flushed
            inside it, before COMMIT);
-        3. only then commit the same offsets to Kafka, for lag tools.
+        3. only then (the loop's commit step) the same offsets go to Kafka,
+           for lag tools.
         """
-        records = self._batch
         items, undecodable = _decode_all(records)
         self._send_dead_letters(undecodable)
         offsets = next_offsets(records)
         written, poisoned = self._database.call(lambda conn: self._store(conn, items, offsets))
-        self._batch, self._batch_bytes = [], 0
-        self._commit_to_kafka(offsets)
         self.report.written += written
         self.report.dead_lettered += len(undecodable) + poisoned
         self.report.batches += 1
@@ -236,12 +223,9 @@ class PostgresSink:
 
     def _send_dead_letters(self, failed: list[tuple[ConsumerRecord, BaseException]]) -> None:
         """Send, flush and confirm every dead letter; raises KafkaError if one was not stored."""
-        if not failed:
-            return
-        futures = [dead_letter(self._dlq, self._settings.topics.dlq, r, e, STAGE) for r, e in failed]
-        self._dlq.flush(timeout=DLQ_TIMEOUT_S)
-        for future in futures:
-            future.get(timeout=DLQ_TIMEOUT_S)
+        dead = DeadLetters(self._dlq, self._settings.topics.dlq, STAGE, self._settings.max_message_bytes)
+        dead.extend(failed)
+        dead.confirm(self._stopper)
 
     def _commit_to_kafka(self, offsets: Offsets) -> None:
         """Mirror the stored offsets into Kafka so lag tools see progress; Postgres stays the truth."""
@@ -308,17 +292,6 @@ class PostgresSink:
             len(partitions),
             {tp.partition: stored.get(tp.partition, "beginning") for tp in sorted(partitions)},
         )
-
-
-class _PositionFromPostgres(ConsumerRebalanceListener):
-    def __init__(self, sink: PostgresSink) -> None:
-        self._sink = sink
-
-    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        self._sink.drop_in_hand(set(revoked))
-
-    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self._sink.position(set(assigned))
 
 
 def _decode_all(records: list[ConsumerRecord]) -> tuple[list[Item], list[tuple[ConsumerRecord, BaseException]]]:

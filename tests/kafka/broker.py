@@ -212,6 +212,8 @@ class KafkaCluster:
             "share.coordinator.state.topic.min.isr": min_isr,
             # Test-only economies: fewer internal partitions and threads on 2 cores.
             "offsets.topic.num.partitions": "6",
+            # Kill tests use short consumer sessions so a dead member is noticed fast.
+            "group.min.session.timeout.ms": "1000",
             "num.network.threads": "2",
             "num.io.threads": "2",
             "background.threads": "2",
