@@ -47,6 +47,15 @@ class EnrichReport:
     targets: Offsets = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """An enriched record on its way, kept to send again on its own if its batch is refused."""
+
+    key: bytes
+    value: bytes
+    future: Any
+
+
 def enrich_article(article: RawArticle) -> EnrichedArticle:
     """The pure step: tag one raw article."""
     from enrich.tagger import TAGGER_VERSION, tag
@@ -94,7 +103,7 @@ class EnrichStage:
 
     def store(self, records: list[ConsumerRecord]) -> None:
         """Produce every record's result and have each acknowledged, or raise to retry the batch."""
-        dead = DeadLetters(self._producer, self._settings.topics.dlq, STAGE, self._settings.max_message_bytes)
+        failed: list[tuple[ConsumerRecord, BaseException]] = []
         sent = []
         for record in records:
             try:
@@ -104,35 +113,59 @@ class EnrichStage:
                     raise  # the broker, not the record: retry the batch
                 if not isinstance(exc, KafkaError | ValueError):
                     log.exception("tagging failed for %s[%d]@%d", record.topic, record.partition, record.offset)
-                dead.add(record, exc)
+                failed.append((record, exc))
         wait_for_acks(self._producer, self._stopper, "enriched", len(sent))
-        produced = self._check_acks(sent, dead)
+        produced, refused = self._check_acks(sent)
+        if refused:
+            alone, refused = self._send_alone(refused)
+            produced.extend(alone)
+        dead = DeadLetters(self._producer, self._settings.topics.dlq, STAGE, self._settings.max_message_bytes)
+        dead.extend(failed + refused)
         dead.confirm(self._stopper)
         self._count(produced, len(dead))
 
-    def _send(self, record: ConsumerRecord) -> Any:
+    def _send(self, record: ConsumerRecord) -> Sent:
         """Decode, tag, trim and send one record; raises for a record that cannot go."""
         enriched = fit(enrich_article(decode(RawArticle, record.value)), self._budget)
         if enriched.truncated_fields:
             log.warning(
                 "article %s trimmed to fit the topic: %s", enriched.article.id, ", ".join(enriched.truncated_fields)
             )
-        return self._producer.send(
-            self._settings.topics.enriched, key=enriched.article.id.encode(), value=encode(enriched)
-        )
+        key, value = enriched.article.id.encode(), encode(enriched)
+        return Sent(key, value, self._producer.send(self._settings.topics.enriched, key=key, value=value))
 
-    def _check_acks(self, sent: list[tuple[ConsumerRecord, Any]], dead: DeadLetters) -> list[Any]:
-        """Metadata of the stored records; records refused on their own become dead letters."""
-        produced = []
-        for record, future in sent:
+    def _send_alone(self, refused: list[tuple[ConsumerRecord, Sent]]) -> tuple[list[Any], list[tuple[ConsumerRecord, BaseException]]]:
+        """Send each refused record on its own: the broker refuses a whole produce
+        batch for one record too large, so its neighbours were refused with it."""
+        produced, failed = [], []
+        for record, sent in refused:
+            # kafka-python's producer keeps failing sends after the broker refused
+            # a batch; every attempt, and the dead letters after, get a fresh one.
+            self._new_producer()
+            future = self._producer.send(self._settings.topics.enriched, key=sent.key, value=sent.value)
+            wait_for_acks(self._producer, self._stopper, "enriched", 1)
             error = outcome(future)
             if error is None:
                 produced.append(future.get(timeout=0))
             elif is_record_error(error):
-                dead.add(record, error)
+                failed.append((record, error))
+            else:
+                raise error
+        self._new_producer()
+        return produced, failed
+
+    def _check_acks(self, sent: list[tuple[ConsumerRecord, Sent]]) -> tuple[list[Any], list[tuple[ConsumerRecord, Sent]]]:
+        """(metadata of the stored records, records the broker refused as records)."""
+        produced, refused = [], []
+        for record, item in sent:
+            error = outcome(item.future)
+            if error is None:
+                produced.append(item.future.get(timeout=0))
+            elif is_record_error(error):
+                refused.append((record, item))
             else:
                 raise error  # not about this record: the whole batch is retried
-        return produced
+        return produced, refused
 
     def _count(self, produced: list[Any], dead_lettered: int) -> None:
         for metadata in produced:
@@ -153,9 +186,12 @@ class EnrichStage:
         broker that auto-creates topics may have made ours with its defaults.
         """
         ensure_topics(self._settings, timeout_s=5.0)
+        self._new_producer()
+        log.info("enrich: producer rebuilt and topics ensured")
+
+    def _new_producer(self) -> None:
         old, self._producer = self._producer, make_producer(self._settings)
         old.close(timeout=0)
-        log.info("enrich: producer rebuilt and topics ensured")
 
     def prepare(self) -> None:
         pass
