@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,11 @@ from newsflow.errors import TransientError
 from newsflow.models import RawArticle, article_id, encode
 
 log = logging.getLogger(__name__)
+
+
+class PublishError(TransientError):
+    """Kafka did not take an article: a broker problem, never the feed's fault."""
+
 
 # Headroom under the broker's message limit for the JSON around the text.
 _ENVELOPE_BYTES = 64 * 1024
@@ -122,28 +128,59 @@ class Publisher:
     ``end_offsets()``, which Tansu can under-report; see design.md).
     """
 
-    def __init__(self, producer: KafkaProducer, topic: str) -> None:
+    def __init__(self, producer: KafkaProducer, topic: str, rebuild: Callable[[], KafkaProducer] | None = None) -> None:
         self._producer = producer
         self._topic = topic
+        self._rebuild = rebuild
+        self._generation = 0
         self.targets: dict[TopicPartition, int] = {}
+
+    @property
+    def producer(self) -> KafkaProducer:
+        return self._producer
 
     async def publish(self, article: RawArticle) -> Acknowledged:
         """Send and wait for the broker's acknowledgement (acks=all, idempotent producer)."""
         loop = asyncio.get_running_loop()
         acked: asyncio.Future = loop.create_future()
+        generation = self._generation
         try:
             future = self._producer.send(self._topic, key=article.id.encode("utf-8"), value=encode(article))
         except KafkaError as exc:
-            raise TransientError(f"publish failed: {type(exc).__name__}: {exc}") from exc
+            await self._replace_producer(generation, exc)
+            raise PublishError(f"publish failed: {type(exc).__name__}: {exc}") from exc
         future.add_callback(lambda metadata: loop.call_soon_threadsafe(_settle, acked, metadata, None))
         future.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, acked, None, exc))
         try:
             metadata = await acked
         except KafkaError as exc:
-            raise TransientError(f"publish not acknowledged: {type(exc).__name__}: {exc}") from exc
+            await self._replace_producer(generation, exc)
+            raise PublishError(f"publish not acknowledged: {type(exc).__name__}: {exc}") from exc
         partition = TopicPartition(metadata.topic, metadata.partition)
         self.targets[partition] = max(self.targets.get(partition, 0), metadata.offset + 1)
         return Acknowledged(metadata.topic, metadata.partition, metadata.offset)
+
+    async def _replace_producer(self, generation: int, error: KafkaError) -> None:
+        """A fresh producer after a failed send.
+
+        After a broker restart an idempotent producer can be left failing every
+        send (a fatal InitProducerId or sequence error); a new one gets a new
+        producer id. Many sends fail together: only the first replaces the
+        producer they shared. The entries are not marked seen, so the next poll
+        publishes them again.
+        """
+        if self._rebuild is None or generation != self._generation:
+            return
+        self._generation += 1
+        old = self._producer
+        try:
+            self._producer = await asyncio.to_thread(self._rebuild)
+        except KafkaError as exc:
+            log.warning("kafka unavailable, producer not rebuilt yet (%s); will retry", exc)
+            self._generation -= 1
+            return
+        log.warning("producer rebuilt after %s", type(error).__name__)
+        await asyncio.to_thread(old.close, 0)
 
     def flush(self, timeout_s: float | None = None) -> None:
         self._producer.flush(timeout=timeout_s)
