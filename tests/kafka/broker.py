@@ -330,7 +330,11 @@ class KafkaCluster:
             (described,) = admin.describe_topics([topic])
         finally:
             admin.close()
-        return next(p["leader"] for p in described["partitions"] if p["partition"] == partition)
+        for described_partition in described["partitions"]:
+            index = described_partition.get("partition_index", described_partition.get("partition"))
+            if index == partition:
+                return int(described_partition.get("leader_id", described_partition.get("leader")))
+        raise RuntimeError(f"{topic}[{partition}] not described: {described}")
 
 
 @contextlib.contextmanager
