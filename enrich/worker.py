@@ -78,7 +78,7 @@ def run_enrich(settings: Settings, stopper: Stopper, targets: Offsets | None = N
         loop.run([settings.topics.raw], finished)
     finally:
         stage.close()
-        consumer.close(autocommit=False)
+        consumer.close(autocommit=False, timeout_ms=5000)
     report = stage.report
     log.info(
         "enrich stopped: %d enriched, %d dead-lettered in %d batches",
@@ -203,7 +203,7 @@ class EnrichStage:
         pass
 
     def close(self) -> None:
-        self._producer.close()
+        self._producer.close(timeout=10)
 
 
 def _drained(consumer: KafkaConsumer, targets: Offsets) -> bool:

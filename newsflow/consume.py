@@ -136,9 +136,14 @@ class ConsumerLoop:
             if remaining_ms <= 0:
                 break
             wait_ms = min(remaining_ms, self.limits.lull_ms) if self.in_hand else remaining_ms
+            asked = time.monotonic()
             polled = self.consumer.poll(timeout_ms=wait_ms, max_records=self.limits.records - len(self.in_hand))
             if not polled and self.in_hand:
                 break
+            if not polled and time.monotonic() - asked < wait_ms / 2000:
+                # poll() returns at once while no group coordinator answers; without
+                # a pause this loop would spin a core for as long as the broker is away.
+                self.stopper.wait(0.2)
             for records in polled.values():
                 self.in_hand.extend(records)
                 size += sum(len(r.value or b"") for r in records)

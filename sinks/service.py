@@ -88,7 +88,7 @@ def run_sink(
         return SinkReport()
     finally:
         if consumer is not None:
-            consumer.close(autocommit=False)
+            consumer.close(autocommit=False, timeout_ms=5000)
         if sink is not None:
             sink.close_producer(DLQ_TIMEOUT_S)
         database.close()
@@ -240,7 +240,8 @@ class PostgresSink:
         if not mirror:
             return
         try:
-            self._consumer.commit(mirror)
+            # Bounded: with the broker gone an unbounded commit would hold up SIGTERM.
+            self._consumer.commit(mirror, timeout_ms=5000)
         except KafkaError as exc:
             log.debug("final offset mirror to kafka failed (harmless): %s", exc)
 

@@ -123,6 +123,15 @@ def _settings(cluster: KafkaCluster, database_url: str, feed_url: str) -> Settin
     )
 
 
+@pytest.fixture
+def running() -> Iterator[list[Services]]:
+    """Services started by a test; stopped even when the test fails."""
+    started: list[Services] = []
+    yield started
+    for services in started:
+        services.stop()
+
+
 def _start_services(settings: Settings, tmp_path: Path) -> Services:
     config = tmp_path / "config.yaml"
     dumped = settings.model_dump(mode="json", exclude={"database_url", "kafka_bootstrap_servers"})
@@ -210,13 +219,14 @@ def _resume_after(dsn: str, newsroom: Newsroom, services: Services) -> float:
     return time.monotonic() - started
 
 
-def test_one_broker_killed_at_a_time_loses_and_duplicates_nothing(cluster, database_url, tmp_path):
+def test_one_broker_killed_at_a_time_loses_and_duplicates_nothing(cluster, database_url, tmp_path, running):
     site = Site()
     with serve(site):
         newsroom = Newsroom(site)
         newsroom.add(WAVE)
         settings = _settings(cluster, database_url, f"{site.base_url}/feed.xml")
         services = _start_services(settings, tmp_path)
+        running.append(services)
         dsn = settings.database_dsn()
         assert _wait(_all_stored(dsn, newsroom.published), 90, services), "pipeline never started"
         newsroom.run_waves()
@@ -246,13 +256,14 @@ def _pick(cluster: KafkaCluster, settings: Settings, role: str, killed: list[int
     return next(n.node_id for n in cluster.nodes if n.node_id not in killed)
 
 
-def test_whole_cluster_killed_and_restarted_with_its_data(cluster, database_url, tmp_path):
+def test_whole_cluster_killed_and_restarted_with_its_data(cluster, database_url, tmp_path, running):
     site = Site()
     with serve(site):
         newsroom = Newsroom(site)
         newsroom.add(WAVE)
         settings = _settings(cluster, database_url, f"{site.base_url}/feed.xml")
         services = _start_services(settings, tmp_path)
+        running.append(services)
         dsn = settings.database_dsn()
         assert _wait(_all_stored(dsn, newsroom.published), 90, services), "pipeline never started"
         newsroom.run_waves()
@@ -269,13 +280,14 @@ def test_whole_cluster_killed_and_restarted_with_its_data(cluster, database_url,
     assert resume_s <= RESUME_LIMIT_S, figures
 
 
-def test_cluster_down_for_a_minute_the_services_wait_and_resume(cluster, database_url, tmp_path):
+def test_cluster_down_for_a_minute_the_services_wait_and_resume(cluster, database_url, tmp_path, running):
     site = Site()
     with serve(site):
         newsroom = Newsroom(site)
         newsroom.add(WAVE)
         settings = _settings(cluster, database_url, f"{site.base_url}/feed.xml")
         services = _start_services(settings, tmp_path)
+        running.append(services)
         dsn = settings.database_dsn()
         assert _wait(_all_stored(dsn, newsroom.published), 90, services), "pipeline never started"
         newsroom.run_waves()
