@@ -24,7 +24,7 @@ from kafka.structs import OffsetAndMetadata
 
 from enrich.fit import fit
 from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, is_record_error, outcome, wait_for_acks
-from newsflow.kafka import DEAD_LETTER_OVERHEAD, Offsets, ensure_topics, make_consumer, make_producer, reached
+from newsflow.kafka import DEAD_LETTER_OVERHEAD, REBUILD_BOOTSTRAP_MS, Offsets, ensure_topics, make_consumer, make_producer, reached
 from newsflow.lifecycle import Stopper
 from newsflow.models import EnrichedArticle, RawArticle, decode, encode
 from newsflow.settings import Settings
@@ -190,7 +190,7 @@ class EnrichStage:
         log.info("enrich: producer rebuilt and topics ensured")
 
     def _new_producer(self) -> None:
-        old, self._producer = self._producer, make_producer(self._settings)
+        old, self._producer = self._producer, make_producer(self._settings, bootstrap_timeout_ms=REBUILD_BOOTSTRAP_MS)
         old.close(timeout=0)
 
     def prepare(self) -> None:

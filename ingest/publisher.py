@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
@@ -24,6 +26,9 @@ from newsflow.errors import TransientError
 from newsflow.models import RawArticle, article_id, encode
 
 log = logging.getLogger(__name__)
+
+
+ACK_LOG_S = 10.0
 
 
 class PublishError(TransientError):
@@ -133,6 +138,7 @@ class Publisher:
         self._topic = topic
         self._rebuild = rebuild
         self._generation = 0
+        self._said_waiting = 0.0
         self.targets: dict[TopicPartition, int] = {}
 
     @property
@@ -152,13 +158,24 @@ class Publisher:
         future.add_callback(lambda metadata: loop.call_soon_threadsafe(_settle, acked, metadata, None))
         future.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, acked, None, exc))
         try:
-            metadata = await acked
+            metadata = await self._acknowledged(acked)
         except KafkaError as exc:
             await self._replace_producer(generation, exc)
             raise PublishError(f"publish not acknowledged: {type(exc).__name__}: {exc}") from exc
         partition = TopicPartition(metadata.topic, metadata.partition)
         self.targets[partition] = max(self.targets.get(partition, 0), metadata.offset + 1)
         return Acknowledged(metadata.topic, metadata.partition, metadata.offset)
+
+    async def _acknowledged(self, acked: asyncio.Future) -> Any:
+        """The acknowledgement, saying every few seconds that Kafka is being waited for."""
+        while True:
+            try:
+                return await asyncio.wait_for(asyncio.shield(acked), ACK_LOG_S)
+            except TimeoutError:
+                now = time.monotonic()
+                if now - self._said_waiting >= ACK_LOG_S:  # once per interval, not once per article
+                    self._said_waiting = now
+                    log.warning("waiting for Kafka to acknowledge published articles (is the broker reachable?)")
 
     async def _replace_producer(self, generation: int, error: KafkaError) -> None:
         """A fresh producer after a failed send.

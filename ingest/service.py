@@ -44,7 +44,7 @@ from ingest.scheduler import poll_all_once, poll_when_due, utcnow
 from ingest.seen import SeenWriter
 from ingest.state import Acknowledged, FeedState, FeedStore, SeenEntry
 from newsflow.errors import NewsflowError, PermanentError, TransientError
-from newsflow.kafka import ensure_topics, make_producer
+from newsflow.kafka import REBUILD_BOOTSTRAP_MS, ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
 from newsflow.settings import Settings
 
@@ -306,7 +306,7 @@ def _rebuild_producer(settings: Settings) -> KafkaProducer:
     """A new producer, the topics ensured first: a broker that auto-creates topics
     may otherwise have made ours, with its own partition count, while we were away."""
     ensure_topics(settings, timeout_s=5.0)
-    return make_producer(settings, max_block_ms=5000)
+    return make_producer(settings, max_block_ms=5000, bootstrap_timeout_ms=REBUILD_BOOTSTRAP_MS)
 
 
 def _run_loop(main: Coroutine[Any, Any, T]) -> T:

@@ -28,6 +28,11 @@ DEAD_LETTER_OVERHEAD = 4096
 Offsets = dict[TopicPartition, int]
 
 
+#: How long a client rebuilt after a broker error looks for a broker before
+#: giving up (the caller retries later, and can notice a stop request meanwhile).
+REBUILD_BOOTSTRAP_MS = 5000
+
+
 def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
     """An idempotent producer that waits for all in-sync replicas."""
     config: dict[str, Any] = {
@@ -108,7 +113,10 @@ def _admin_client(settings: Settings, timeout_s: float) -> KafkaAdminClient:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            return KafkaAdminClient(**settings.kafka_client_config())
+            # Bounded by what is left of timeout_s: kafka-python would otherwise
+            # spend 30 s per attempt looking for a broker that is not there.
+            remaining_ms = max(1000, int((deadline - time.monotonic()) * 1000))
+            return KafkaAdminClient(**settings.kafka_client_config(), bootstrap_timeout_ms=remaining_ms)
         except KafkaError:  # no broker answered yet (kafka-python 3 raises several kinds)
             if time.monotonic() > deadline:
                 raise

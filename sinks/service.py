@@ -23,6 +23,7 @@ from kafka.structs import OffsetAndMetadata
 from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, Stopped
 from newsflow.errors import DecodeError
 from newsflow.kafka import (
+    REBUILD_BOOTSTRAP_MS,
     Offsets,
     cluster_id,
     ensure_topics,
@@ -152,7 +153,7 @@ class PostgresSink:
     def rebuild_clients(self) -> None:
         """A new dead-letter producer (a fatal sequence or epoch error poisons the old one); topics ensured."""
         ensure_topics(self._settings, timeout_s=5.0)
-        old, self._dlq = self._dlq, make_producer(self._settings)
+        old, self._dlq = self._dlq, make_producer(self._settings, bootstrap_timeout_ms=REBUILD_BOOTSTRAP_MS)
         old.close(timeout=0)
         log.info("sink: dead-letter producer rebuilt and topics ensured")
 
