@@ -39,7 +39,9 @@ RECORD_ERRORS: tuple[type[KafkaError], ...] = (
     kafka_errors.CorruptRecordError,
     kafka_errors.InvalidTimestampError,
 )
-ACK_WAIT_LOG_S = 10.0
+ACK_WAIT_LOG_S = 5.0
+ACK_GIVE_UP_S = 15.0
+MISSING_LOG_S = 5.0
 MAX_BACKOFF_S = 5.0
 
 
@@ -91,6 +93,8 @@ class ConsumerLoop:
     limits: BatchLimits = field(default_factory=BatchLimits)
     in_hand: list[ConsumerRecord] = field(default_factory=list)
     failures: int = 0
+    _missing_since: float | None = None
+    _said_missing: float = 0.0
 
     def run(self, topics: list[str], finished: Callable[[], bool] | None = None) -> None:
         """Poll, store, commit until stopped (or until ``finished()`` with nothing in hand)."""
@@ -143,10 +147,29 @@ class ConsumerLoop:
             if not polled and time.monotonic() - asked < wait_ms / 2000:
                 # poll() returns at once while no group coordinator answers; without
                 # a pause this loop would spin a core for as long as the broker is away.
+                self._coordinator_missing()
                 self.stopper.wait(0.2)
+            else:
+                self._coordinator_found()
             for records in polled.values():
                 self.in_hand.extend(records)
                 size += sum(len(r.value or b"") for r in records)
+
+    def _coordinator_missing(self) -> None:
+        now = time.monotonic()
+        if self._missing_since is None:
+            self._missing_since = now
+        elif now - self._missing_since >= MISSING_LOG_S and now - self._said_missing >= MISSING_LOG_S:
+            self._said_missing = now
+            log.warning(
+                "%s: waiting for Kafka: no group coordinator has answered for %.0fs (is the broker reachable?)",
+                self.stage.name, now - self._missing_since,
+            )
+
+    def _coordinator_found(self) -> None:
+        if self._missing_since is not None and self._said_missing:
+            log.info("%s: Kafka's group coordinator answers again", self.stage.name)
+        self._missing_since, self._said_missing = None, 0.0
 
     def _retry_later(self, exc: KafkaError) -> None:
         delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(self.failures, 4))
@@ -188,12 +211,16 @@ class _Rebalance(ConsumerRebalanceListener):
 # --- waiting for acknowledgements, and dead letters ---------------------------------
 
 
-def wait_for_acks(producer: KafkaProducer, stopper: Stopper, what: str, count: int) -> None:
+def wait_for_acks(
+    producer: KafkaProducer, stopper: Stopper, what: str, count: int, give_up_s: float = ACK_GIVE_UP_S
+) -> None:
     """Flush ``producer``, saying every few seconds what is still unacknowledged.
 
     A stop request ends the wait with :class:`Stopped` (nothing is committed, so
-    the batch is replayed by whoever runs next); the producer's own delivery
-    timeout ends it with an error on the futures.
+    the batch is replayed by whoever runs next). After ``give_up_s`` the wait
+    ends with a timeout, and the loop retries the batch on a new producer:
+    after a whole-cluster restart kafka-python's producer was seen never to
+    deliver what it held, long after the brokers were back.
     """
     started = time.monotonic()
     next_log = started + ACK_WAIT_LOG_S
@@ -205,6 +232,8 @@ def wait_for_acks(producer: KafkaProducer, stopper: Stopper, what: str, count: i
             pass
         if stopper.stopped:
             raise Stopped
+        if time.monotonic() - started >= give_up_s:
+            raise kafka_errors.KafkaTimeoutError(f"{count} {what} record(s) not acknowledged in {give_up_s:.0f}s")
         if time.monotonic() >= next_log:
             log.warning(
                 "waiting %.0fs for Kafka to acknowledge %d %s record(s) (is the broker reachable?)",
