@@ -42,6 +42,7 @@ RECORD_ERRORS: tuple[type[KafkaError], ...] = (
 ACK_WAIT_LOG_S = 5.0
 ACK_GIVE_UP_S = 15.0
 MISSING_LOG_S = 5.0
+HEARTBEAT_STALE_S = 10.0
 MAX_BACKOFF_S = 5.0
 
 
@@ -98,6 +99,7 @@ class ConsumerLoop:
 
     def run(self, topics: list[str], finished: Callable[[], bool] | None = None) -> None:
         """Poll, store, commit until stopped (or until ``finished()`` with nothing in hand)."""
+        self._wait_for_partitions(topics)
         self.consumer.subscribe(topics, listener=_Rebalance(self))
         while not self.stopper.stopped:
             if finished is not None and not self.in_hand and finished():
@@ -113,6 +115,22 @@ class ConsumerLoop:
                 break
             except KafkaError as exc:
                 self._retry_later(exc)
+
+    def _wait_for_partitions(self, topics: list[str]) -> None:
+        """Until this consumer's metadata lists every topic's partitions.
+
+        A group leader that assigns before it sees a just-created topic assigns
+        nothing, and kafka-python was seen not to rebalance again for over 90 s.
+        """
+        started = time.monotonic()
+        while not self.stopper.stopped:
+            missing = [t for t in topics if not self.consumer.partitions_for_topic(t)]
+            if not missing:
+                return
+            if time.monotonic() - started > MISSING_LOG_S:
+                log.warning("%s: waiting for Kafka to list the partitions of %s", self.stage.name, ", ".join(missing))
+                started = time.monotonic()
+            self.stopper.wait(0.2)
 
     def _checkpoint(self) -> None:
         """Store the batch in hand, then commit it. The order, for every stage:
@@ -147,10 +165,11 @@ class ConsumerLoop:
             if not polled and time.monotonic() - asked < wait_ms / 2000:
                 # poll() returns at once while no group coordinator answers; without
                 # a pause this loop would spin a core for as long as the broker is away.
-                self._coordinator_missing()
                 self.stopper.wait(0.2)
-            else:
+            if polled or _heartbeat_age_s(self.consumer) < HEARTBEAT_STALE_S:
                 self._coordinator_found()
+            else:
+                self._coordinator_missing()
             for records in polled.values():
                 self.in_hand.extend(records)
                 size += sum(len(r.value or b"") for r in records)
@@ -162,8 +181,8 @@ class ConsumerLoop:
         elif now - self._missing_since >= MISSING_LOG_S and now - self._said_missing >= MISSING_LOG_S:
             self._said_missing = now
             log.warning(
-                "%s: waiting for Kafka: no group coordinator has answered for %.0fs (is the broker reachable?)",
-                self.stage.name, now - self._missing_since,
+                "%s: waiting for Kafka: the group coordinator has not answered for %.0fs (is the broker reachable?)",
+                self.stage.name, now - self._missing_since + HEARTBEAT_STALE_S,
             )
 
     def _coordinator_found(self) -> None:
@@ -194,6 +213,19 @@ class ConsumerLoop:
     def drop_in_hand(self, partitions: set[TopicPartition]) -> None:
         """Forget records of revoked partitions: their new owner reads them again."""
         self.in_hand = [r for r in self.in_hand if TopicPartition(r.topic, r.partition) not in partitions]
+
+
+def _heartbeat_age_s(consumer: KafkaConsumer) -> float:
+    """Seconds since the group coordinator last answered a heartbeat (0 if unknown).
+
+    An idle consumer whose broker is gone never raises; this is how the loop
+    notices, to say what it is waiting for.
+    """
+    for group in consumer.metrics().values():
+        age = group.get("last-heartbeat-seconds-ago")
+        if isinstance(age, int | float) and 0 <= age < 10**6:  # "never" reads as a huge number
+            return float(age)
+    return 0.0
 
 
 class _Rebalance(ConsumerRebalanceListener):
