@@ -278,13 +278,43 @@ class KafkaCluster:
             wait_for_port(node.broker_port, timeout_s=max(1.0, deadline - time.monotonic()), proc=node.proc)
         want = {n.node_id for n in running}
         seen: set[int] = set()
+        lagging = ["?"]
         while time.monotonic() < deadline:
             self._check_alive(running)
             seen = self._registered_brokers(running)
             if want <= seen:
-                return
+                lagging = self._out_of_sync(running)
+                if not lagging:
+                    return
             time.sleep(0.3)
-        raise TimeoutError(f"brokers {sorted(want - seen)} not ready after {timeout_s}s; logs in {self.root}")
+        raise TimeoutError(
+            f"brokers {sorted(want - seen)} not registered, partitions {lagging[:5]} not in sync after {timeout_s}s; "
+            f"logs in {self.root}"
+        )
+
+    def _out_of_sync(self, running: list[Node]) -> list[str]:
+        """Partitions with a replica on a running node that is not in sync yet.
+
+        A node just restarted is registered before it has caught up; clients
+        that start then were seen to wait a long time for their first records.
+        """
+        up = {n.node_id for n in running}
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=",".join(n.address for n in running), request_timeout_ms=5000)
+        except KafkaError:
+            return ["(no broker answers)"]
+        try:
+            topics = admin.describe_topics()
+        except KafkaError:
+            return ["(topics not described)"]
+        finally:
+            admin.close()
+        lagging = []
+        for topic in topics:
+            for part in topic["partitions"]:
+                if part["leader_id"] < 0 or not (set(part["replica_nodes"]) & up) <= set(part["isr_nodes"]):
+                    lagging.append(f"{topic.get('topic', topic.get('name'))}[{part['partition_index']}]")
+        return lagging
 
     def _registered_brokers(self, running: list[Node]) -> set[int]:
         try:
