@@ -269,26 +269,39 @@ class PostgresSink:
             # offsets instead; pausing keeps Postgres the only source of positions.
             log.warning("cannot read offsets at assignment (%s); pausing %d partitions", exc, len(partitions))
             self._database.drop()
-            self._consumer.pause(*partitions)
-            self._unpositioned |= partitions
+            self._pause_unpositioned(partitions)
             return
-        self._seek(partitions, stored)
+        # Partitions without a stored offset start at the log start, which is asked
+        # for outside the rebalance (a listener may not block on the broker).
+        unstored = {tp for tp in partitions if tp.partition not in stored}
+        self._seek(partitions - unstored, stored)
+        if unstored:
+            self._pause_unpositioned(unstored)
+
+    def _pause_unpositioned(self, partitions: set[TopicPartition]) -> None:
+        self._consumer.pause(*partitions)
+        self._unpositioned |= partitions
 
     def _position_pending(self) -> None:
         if not self._unpositioned:
             return
         stored = self._database.call(lambda conn: load_offsets(conn, self._group, self._topic, self._cluster))
-        pending, self._unpositioned = self._unpositioned & self._consumer.assignment(), set()
+        pending = self._unpositioned & self._consumer.assignment()
         if pending:
-            self._seek(pending, stored)
+            self._seek(pending, stored)  # a KafkaError leaves them pending; the loop retries
             self._consumer.resume(*pending)
+        self._unpositioned = set()
 
     def _seek(self, partitions: set[TopicPartition], stored: dict[int, int]) -> None:
+        if not partitions:
+            return
+        # The log start is asked for explicitly: kafka-python's lazy
+        # seek_to_beginning was seen never to complete for a partition created
+        # moments before (the consumer then read nothing, with no error).
+        unstored = [tp for tp in partitions if tp.partition not in stored]
+        starts = self._consumer.beginning_offsets(unstored, timeout_ms=10_000) if unstored else {}
         for tp in sorted(partitions):
-            if tp.partition in stored:
-                self._consumer.seek(tp, stored[tp.partition])
-            else:
-                self._consumer.seek_to_beginning(tp)
+            self._consumer.seek(tp, stored[tp.partition] if tp.partition in stored else starts[tp])
         log.info(
             "positioned %d partitions from postgres: %s",
             len(partitions),
