@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kafka import KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
@@ -24,6 +27,14 @@ from newsflow.models import RawArticle, article_id, encode
 from newsflow.redact import redact_url, scrub
 
 log = logging.getLogger(__name__)
+
+
+ACK_LOG_S = 10.0
+
+
+class PublishError(TransientError):
+    """Kafka did not take an article: a broker problem, never the feed's fault."""
+
 
 # Headroom under the broker's message limit for the JSON around the text.
 _ENVELOPE_BYTES = 64 * 1024
@@ -132,28 +143,71 @@ class Publisher:
     ``end_offsets()``, which Tansu can under-report; see design.md).
     """
 
-    def __init__(self, producer: KafkaProducer, topic: str) -> None:
+    def __init__(self, producer: KafkaProducer, topic: str, rebuild: Callable[[], KafkaProducer] | None = None) -> None:
         self._producer = producer
         self._topic = topic
+        self._rebuild = rebuild
+        self._generation = 0
+        self._said_waiting = 0.0
         self.targets: dict[TopicPartition, int] = {}
+
+    @property
+    def producer(self) -> KafkaProducer:
+        return self._producer
 
     async def publish(self, article: RawArticle) -> Acknowledged:
         """Send and wait for the broker's acknowledgement (acks=all, idempotent producer)."""
         loop = asyncio.get_running_loop()
         acked: asyncio.Future = loop.create_future()
+        generation = self._generation
         try:
             future = self._producer.send(self._topic, key=article.id.encode("utf-8"), value=encode(article))
         except KafkaError as exc:
-            raise TransientError(f"publish failed: {type(exc).__name__}: {exc}") from exc
+            await self._replace_producer(generation, exc)
+            raise PublishError(f"publish failed: {type(exc).__name__}: {exc}") from exc
         future.add_callback(lambda metadata: loop.call_soon_threadsafe(_settle, acked, metadata, None))
         future.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, acked, None, exc))
         try:
-            metadata = await acked
+            metadata = await self._acknowledged(acked)
         except KafkaError as exc:
-            raise TransientError(f"publish not acknowledged: {type(exc).__name__}: {exc}") from exc
+            await self._replace_producer(generation, exc)
+            raise PublishError(f"publish not acknowledged: {type(exc).__name__}: {exc}") from exc
         partition = TopicPartition(metadata.topic, metadata.partition)
         self.targets[partition] = max(self.targets.get(partition, 0), metadata.offset + 1)
         return Acknowledged(metadata.topic, metadata.partition, metadata.offset)
+
+    async def _acknowledged(self, acked: asyncio.Future) -> Any:
+        """The acknowledgement, saying every few seconds that Kafka is being waited for."""
+        while True:
+            try:
+                return await asyncio.wait_for(asyncio.shield(acked), ACK_LOG_S)
+            except TimeoutError:
+                now = time.monotonic()
+                if now - self._said_waiting >= ACK_LOG_S:  # once per interval, not once per article
+                    self._said_waiting = now
+                    log.warning("waiting for Kafka to acknowledge published articles (is the broker reachable?)")
+
+    async def _replace_producer(self, generation: int, error: KafkaError) -> None:
+        """A fresh producer after a failed send.
+
+        After a broker restart an idempotent producer can be left failing every
+        send (a fatal InitProducerId or sequence error); a new one gets a new
+        producer id. Many sends fail together: only the first replaces the
+        producer they shared. The entries are not marked seen, so the next poll
+        publishes them again.
+        """
+        if self._rebuild is None or generation != self._generation:
+            return
+        self._generation += 1
+        old = self._producer
+        try:
+            self._producer = await asyncio.to_thread(self._rebuild)
+        except KafkaError as exc:
+            log.warning("kafka unavailable, producer not rebuilt yet (%s); will retry", exc)
+            self._generation -= 1
+            return
+        log.warning("producer rebuilt after %s", type(error).__name__)
+        await asyncio.to_thread(old.close, 0)
 
     def flush(self, timeout_s: float | None = None) -> None:
         self._producer.flush(timeout=timeout_s)

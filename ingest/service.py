@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import psycopg
-from kafka import TopicPartition
+from kafka import KafkaProducer, TopicPartition
 
 from ingest.backoff import backoff, retry_delay
 from ingest.extract import ExtractedPage, extract_page
@@ -40,12 +40,12 @@ from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult, RetryLater
 from ingest.identity import feed_key, loggable_url
 from ingest.lifeline import die_with_parent
-from ingest.publisher import FeedRef, Publisher, article_identity, build_article
+from ingest.publisher import FeedRef, PublishError, Publisher, article_identity, build_article
 from ingest.scheduler import poll_all_once, poll_when_due, utcnow
 from ingest.seen import SeenWriter
 from ingest.state import Acknowledged, FeedState, FeedStore, PageRetry, SeenEntry
 from newsflow.errors import NewsflowError, PermanentError, TransientError
-from newsflow.kafka import ensure_topics, make_producer
+from newsflow.kafka import REBUILD_BOOTSTRAP_MS, ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
 from newsflow.redact import scrub
 from newsflow.settings import FeedConfig, Settings
@@ -61,6 +61,8 @@ EXTRACT_TIMEOUT_S = 60.0
 # later polls fetch it again (ingest_page_retries).
 PAGE_RETRY_DELAY_S = 2.0
 PAGE_RETRY_MAX_WAIT_S = 10.0
+# A feed whose articles Kafka did not take is polled again this soon (no backoff: not its fault).
+PUBLISH_RETRY_S = 10.0
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 
 
@@ -113,10 +115,10 @@ async def _run(settings: Settings, stopper: Stopper, once: bool, pool: _ExtractP
     # A bounded max_block_ms: send() runs on the event loop, and with the broker
     # unreachable kafka-python would otherwise block it for a minute.
     producer = make_producer(settings, max_block_ms=5000)
+    publisher = Publisher(producer, settings.topics.raw, rebuild=lambda: _rebuild_producer(settings))
     try:
         await store.migrate()
         await store.sync_feeds(settings.feeds)
-        publisher = Publisher(producer, settings.topics.raw)
         async with Fetcher(settings.fetch) as fetcher:
             ingest = Ingest(settings, store, fetcher, pool, publisher, report, stopper)
             if once:
@@ -128,7 +130,7 @@ async def _run(settings: Settings, stopper: Stopper, once: bool, pool: _ExtractP
         await asyncio.to_thread(publisher.flush, 30.0)
         report.targets = dict(publisher.targets)
     finally:
-        producer.close(timeout=10)
+        publisher.producer.close(timeout=10)
         await store.close()
     log.info(
         "ingest done: %d feeds polled (%d not modified, %d errors), %d new entries, %d published, %d feed-only,"
@@ -184,6 +186,8 @@ class Ingest:
                 await self._poll(feed, polled_at)
             except Stopped:
                 log.info("feed %s: stopped before all entries were ingested; will resume", loggable_url(feed.url))
+            except PublishError as exc:
+                await self._wait_for_kafka(feed, polled_at, exc)
             except (NewsflowError, psycopg.OperationalError) as exc:
                 await self._record_error(feed, polled_at, exc)
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the other feeds
@@ -249,6 +253,8 @@ class Ingest:
             # Not marking the feed polled keeps its old validators: the next poll
             # sees these entries again instead of a 304.
             self._report.publish_errors += len(failures)
+            if all(isinstance(o, PublishError) for o in failures):
+                raise PublishError(f"{len(failures)} of {len(new)} new entries not published: {failures[0]}")
             raise TransientError(f"{len(failures)} of {len(new)} new entries not ingested: {failures[0]}")
         in_feed = [entry.entry_id for entry in parsed.entries]
         keep_days = self._settings.entries_keep_days
@@ -384,6 +390,14 @@ class Ingest:
             await asyncio.sleep(PAGE_RETRY_DELAY_S)
         return await self._fetcher.fetch(url)
 
+    async def _wait_for_kafka(self, feed: FeedState, polled_at: datetime, exc: PublishError) -> None:
+        """Kafka, not the feed, failed: retry soon, and leave the feed's error count alone."""
+        log.warning(
+            "feed %s: waiting for Kafka, retrying in %.0fs: %s", loggable_url(feed.url), PUBLISH_RETRY_S, exc
+        )
+        next_at = utcnow() + timedelta(seconds=PUBLISH_RETRY_S)
+        await self._store.record_error(feed.url, polled_at, next_at, feed.consecutive_errors, f"kafka: {exc}")
+
     async def _record_error(self, feed: FeedState, polled_at: datetime, exc: BaseException) -> None:
         errors = feed.consecutive_errors + 1
         fetch = self._settings.fetch
@@ -394,6 +408,13 @@ class Ingest:
         self._report.feed_errors += 1
         message = scrub(f"{type(exc).__name__}: {exc}", self._secrets)
         await self._store.record_error(feed.feed_key, polled_at, utcnow() + timedelta(seconds=delay), errors, message)
+
+
+def _rebuild_producer(settings: Settings) -> KafkaProducer:
+    """A new producer, the topics ensured first: a broker that auto-creates topics
+    may otherwise have made ours, with its own partition count, while we were away."""
+    ensure_topics(settings, timeout_s=5.0)
+    return make_producer(settings, max_block_ms=5000, bootstrap_timeout_ms=REBUILD_BOOTSTRAP_MS)
 
 
 def _run_loop(main: Coroutine[Any, Any, T]) -> T:

@@ -21,8 +21,16 @@ from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: Room left in a record for Kafka's own framing (batch and record headers).
+DEAD_LETTER_OVERHEAD = 4096
+
 #: Offsets per partition: the next offset to read (Kafka's "committed" sense).
 Offsets = dict[TopicPartition, int]
+
+
+#: How long a client rebuilt after a broker error looks for a broker before
+#: giving up (the caller retries later, and can notice a stop request meanwhile).
+REBUILD_BOOTSTRAP_MS = 5000
 
 
 def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
@@ -61,7 +69,7 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
     """Create the pipeline's topics if missing (idempotent; tolerates a slow broker start)."""
     topics = settings.topics
     wanted = [
-        NewTopic(name, topics.partitions, topics.replication_factor)
+        NewTopic(name, topics.partitions, topics.replication_factor, topic_configs=topic_configs(settings))
         for name in (topics.raw, topics.enriched, topics.dlq)
     ]
     admin = _admin_client(settings, timeout_s)
@@ -78,6 +86,20 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
         admin.close()
 
 
+def topic_configs(settings: Settings) -> dict[str, str]:
+    """What every pipeline topic is created with.
+
+    ``max.message.bytes`` comes from the one size setting that also sizes the
+    producers' requests and the consumers' fetches, so a record a stage may
+    produce is always one the topic accepts and a consumer can fetch.
+    """
+    return {
+        "max.message.bytes": str(settings.max_message_bytes),
+        # With three replicas an acknowledged write survives losing any one broker.
+        "min.insync.replicas": str(min(2, settings.topics.replication_factor)),
+    }
+
+
 def cluster_id(settings: Settings, timeout_s: float = 30.0) -> str:
     """The id the cluster reports for itself ('' if the broker does not say)."""
     admin = _admin_client(settings, timeout_s)
@@ -91,7 +113,10 @@ def _admin_client(settings: Settings, timeout_s: float) -> KafkaAdminClient:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            return KafkaAdminClient(**settings.kafka_client_config())
+            # Bounded by what is left of timeout_s: kafka-python would otherwise
+            # spend 30 s per attempt looking for a broker that is not there.
+            remaining_ms = max(1000, int((deadline - time.monotonic()) * 1000))
+            return KafkaAdminClient(**settings.kafka_client_config(), bootstrap_timeout_ms=remaining_ms)
         except KafkaError:  # no broker answered yet (kafka-python 3 raises several kinds)
             if time.monotonic() > deadline:
                 raise
@@ -104,11 +129,14 @@ def dead_letter(
     record: ConsumerRecord,
     error: BaseException,
     stage: str,
+    max_bytes: int | None = None,
 ) -> Any:
     """Send ``record`` unchanged to the dead-letter topic, the error in its headers.
 
     Returns the send future; the caller flushes before committing the offset,
-    so a dead letter is never lost between "skipped" and "recorded".
+    so a dead letter is never lost between "skipped" and "recorded". A record
+    that would not fit the topic with its headers keeps only the head of its
+    value that fits, and says so in ``newsflow.value.truncated``.
     """
     headers = [
         ("newsflow.error", _header(f"{type(error).__name__}: {error}")),
@@ -119,11 +147,17 @@ def dead_letter(
         ("newsflow.source.offset", _header(str(record.offset))),
     ]
     headers.extend((k, v) for k, v in (record.headers or []) if not k.startswith("newsflow."))
+    value = record.value
+    if max_bytes is not None and value is not None:
+        room = max_bytes - DEAD_LETTER_OVERHEAD - len(record.key or b"") - sum(len(k) + len(v) for k, v in headers)
+        if len(value) > room:
+            headers.append(("newsflow.value.truncated", _header(f"{len(value)} bytes cut to {max(0, room)}")))
+            value = value[: max(0, room)]
     log.warning(
         "dead-lettering %s[%d]@%d (%s): %s",
         record.topic, record.partition, record.offset, type(error).__name__, _short(error),
     )
-    return producer.send(dlq_topic, key=record.key, value=record.value, headers=headers)
+    return producer.send(dlq_topic, key=record.key, value=value, headers=headers)
 
 
 def _header(text: str) -> bytes:

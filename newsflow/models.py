@@ -122,6 +122,9 @@ class EnrichedArticle(_Frozen):
     tags: Tags
     tagger_version: str
     enriched_at: datetime
+    #: Fields enrich shortened so the message fits the topic (``text``,
+    #: ``tags.events.sentence``...); the sink adds the ones it shortens.
+    truncated_fields: list[str] = Field(default_factory=list)
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -65,7 +65,8 @@ def article_rows(enriched: EnrichedArticle) -> ArticleRows:
     fields = _article_fields(enriched, cleaner)
     children = (producers, events, countries, commodities)
     digest = _digest(fields, children)
-    article = (article_id, *fields, cleaner.truncated, digest)
+    truncated = sorted(set(cleaner.truncated) | set(enriched.truncated_fields))
+    article = (article_id, *fields, truncated, digest)
     return ArticleRows(article_id, article, producers, events, countries, commodities)
 
 

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, Stopped
 from newsflow.errors import DecodeError
 from newsflow.kafka import (
+    REBUILD_BOOTSTRAP_MS,
     Offsets,
     cluster_id,
-    dead_letter,
     ensure_topics,
     make_consumer,
     make_producer,
@@ -39,7 +39,6 @@ from sinks.database import Database, Interrupted
 from sinks.poison import is_poison, isolate_poison
 from sinks.positioning import LogIdentity, LogWatch, Start, choose_start, offset_beyond_end
 from sinks.postgres import load_stored_offsets, reset_offsets, store_offsets, write_rows
-from sinks.retry import backoff_s
 from sinks.rows import ArticleRows, article_rows
 from sinks.schema import migrate
 
@@ -78,32 +77,29 @@ def run_sink(
     """
     ensure_topics(settings)
     database = Database(settings.database_dsn(), stopper, settings.database)
-    consumer = dlq = None
+    consumer = sink = None
     try:
         applied = database.call(migrate)
         if applied:
             log.info("schema migrated to version %d", applied[-1])
         consumer = make_consumer(settings, settings.sink_group)
-        dlq = make_producer(settings)
-        sink = PostgresSink(settings, stopper, consumer, dlq, database, cluster_id(settings))
+        sink = PostgresSink(settings, stopper, consumer, make_producer(settings), database, cluster_id(settings))
         return sink.run(targets)
     except Interrupted:
         log.info("sink stopped while waiting for the database at start")
         return SinkReport()
     finally:
-        _close(consumer, dlq, database)
-
-
-def _close(consumer: KafkaConsumer | None, dlq: KafkaProducer | None, database: Database) -> None:
-    if consumer is not None:
-        consumer.close(autocommit=False)
-    if dlq is not None:
-        dlq.close(timeout=DLQ_TIMEOUT_S)
-    database.close()
+        if consumer is not None:
+            consumer.close(autocommit=False, timeout_ms=5000)
+        if sink is not None:
+            sink.close_producer(DLQ_TIMEOUT_S)
+        database.close()
 
 
 class PostgresSink:
-    """The work loop: collect a batch, store it with its offsets, repeat."""
+    """The sink stage of the core consumer loop: store a batch with its offsets, then mirror them."""
+
+    name = STAGE
 
     def __init__(
         self,
@@ -121,82 +117,73 @@ class PostgresSink:
         self._database = database
         self._group = settings.sink_group
         self._cluster = cluster
-        self._topic_id = ""  # both re-read at every assignment (issue 8)
+        self._topic_id = ""  # both re-read at every positioning (issue 8)
         self._topic = settings.topics.enriched
         self._log_watch = LogWatch(settings, self._topic)
-        self._batch: list[ConsumerRecord] = []
-        self._batch_bytes = 0
         # Assigned partitions not yet positioned from Postgres (it was away); paused.
         self._unpositioned: set[TopicPartition] = set()
         self._mirrored: Offsets = {}  # what was stored, for Kafka's (monitoring-only) offsets
         self.report = SinkReport()
 
     def run(self, targets: dict[TopicPartition, int] | None) -> SinkReport:
+        limits = BatchLimits(
+            records=self._settings.sink_batch_size,
+            bytes=MAX_BATCH_BYTES,
+            timeout_ms=self._settings.sink_batch_timeout_ms,
+        )
+        loop = ConsumerLoop(self._consumer, self, self._stopper, limits)
+        finished = (lambda: reached(self._positions(targets), targets)) if targets is not None else None
         try:
-            return self._run(targets)
+            loop.run([self._topic], finished)
         finally:
             self._log_watch.close()
-
-    def _run(self, targets: dict[TopicPartition, int] | None) -> SinkReport:
-        self._consumer.subscribe([self._topic], listener=_PositionFromPostgres(self))
-        failures = 0
-        while not self._finished(targets):
-            try:
-                self._position_pending()
-                self._collect()
-                if self._batch:
-                    self._checkpoint()
-                failures = 0
-            except Interrupted:
-                log.info("sink stopped while waiting for the database; the batch in hand will be replayed")
-                break
-            except KafkaError as exc:
-                # The batch stays in hand and is stored on the next pass.
-                log.warning("kafka error in sink loop (%s); retrying", exc)
-                self._stopper.wait(backoff_s(failures))
-                failures += 1
         self._mirror_final_offsets()
         log.info("sink done: %s", self.report)
         return self.report
-
-    def _finished(self, targets: dict[TopicPartition, int] | None) -> bool:
-        if self._stopper.stopped:
-            return True
-        return targets is not None and not self._batch and reached(self._positions(targets), targets)
 
     def _positions(self, targets: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
         assigned = self._consumer.assignment() - self._unpositioned
         return {tp: self._consumer.position(tp) for tp in targets if tp in assigned}
 
-    # --- batching -------------------------------------------------------------
+    # --- what the core loop calls ----------------------------------------------
 
-    def _collect(self) -> None:
-        """Poll until the batch is full, the batch timeout passes, or the stream pauses."""
-        size = self._settings.sink_batch_size
-        deadline = time.monotonic() + self._settings.sink_batch_timeout_ms / 1000
-        while len(self._batch) < size and self._batch_bytes < MAX_BATCH_BYTES and not self._stopper.stopped:
-            remaining_ms = int((deadline - time.monotonic()) * 1000)
-            if remaining_ms <= 0:
-                break
-            # Once something is in hand, a short lull ends the batch: low latency when idle.
-            wait_ms = min(remaining_ms, 100) if self._batch else remaining_ms
-            polled = self._consumer.poll(timeout_ms=wait_ms, max_records=size - len(self._batch))
-            if not polled and self._batch:
-                break
-            for records in polled.values():
-                self._batch.extend(records)
-                self._batch_bytes += sum(len(r.value or b"") for r in records)
+    def prepare(self) -> None:
+        self._guarded(self._position_pending)
 
-    def drop_in_hand(self, partitions: set[TopicPartition]) -> None:
-        """Forget records of revoked partitions: their new owner reads them from Postgres' offset."""
-        self._batch = [r for r in self._batch if TopicPartition(r.topic, r.partition) not in partitions]
-        self._batch_bytes = sum(len(r.value or b"") for r in self._batch)
+    def store(self, records: list[ConsumerRecord]) -> None:
+        self._guarded(lambda: self._checkpoint(records))
+
+    def commit(self, offsets: Offsets) -> None:
+        self._commit_to_kafka(offsets)
+
+    def rebuild_clients(self) -> None:
+        """A new dead-letter producer (a fatal sequence or epoch error poisons the old one); topics ensured."""
+        ensure_topics(self._settings, timeout_s=5.0)
+        old, self._dlq = self._dlq, make_producer(self._settings, bootstrap_timeout_ms=REBUILD_BOOTSTRAP_MS)
+        old.close(timeout=0)
+        log.info("sink: dead-letter producer rebuilt and topics ensured")
+
+    def assigned(self, partitions: set[TopicPartition]) -> None:
+        self.position(partitions)
+
+    def revoked(self, partitions: set[TopicPartition]) -> None:
+        # Their new owner positions them from Postgres.
         self._unpositioned -= partitions
+
+    def close_producer(self, timeout_s: float) -> None:
+        self._dlq.close(timeout=timeout_s)
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except Interrupted:
+            log.info("sink stopped while waiting for the database; the batch in hand will be replayed")
+            raise Stopped from None
 
     # --- the checkpoint -------------------------------------------------------
 
-    def _checkpoint(self) -> None:
-        """Store the batch in hand. The order is what makes a kill at any instant safe:
+    def _checkpoint(self, records: list[ConsumerRecord]) -> None:
+        """Store one batch. Within the core loop's order (store, then commit), storing is:
 
         1. decode; a record that cannot be decoded is dead-lettered, and the
            DLQ producer is flushed and acknowledged *before* step 2, so the
@@ -204,17 +191,19 @@ class PostgresSink:
         2. one Postgres transaction: the rows, then the offsets after the
            batch (poison found by bisection is dead-lettered and flushed
            inside it, before COMMIT);
-        3. only then commit the same offsets to Kafka, for lag tools.
+        3. only then (the loop's commit step) the same offsets go to Kafka,
+           for lag tools.
+
+        A batch read from a log that is no longer the one positioned on is not
+        stored: its partitions go back to positioning, and the loop's commit of
+        it to Kafka only feeds lag tools.
         """
-        if self._log_changed():
+        if self._log_changed(len(records)):
             return
-        records = self._batch
         items, undecodable = _decode_all(records)
         self._send_dead_letters(undecodable)
         offsets = next_offsets(records)
         written, poisoned = self._database.call(lambda conn: self._store(conn, items, offsets))
-        self._batch, self._batch_bytes = [], 0
-        self._commit_to_kafka(offsets)
         self.report.written += written
         self.report.dead_lettered += len(undecodable) + poisoned
         self.report.batches += 1
@@ -247,12 +236,9 @@ class PostgresSink:
 
     def _send_dead_letters(self, failed: list[tuple[ConsumerRecord, BaseException]]) -> None:
         """Send, flush and confirm every dead letter; raises KafkaError if one was not stored."""
-        if not failed:
-            return
-        futures = [dead_letter(self._dlq, self._settings.topics.dlq, r, e, STAGE) for r, e in failed]
-        self._dlq.flush(timeout=DLQ_TIMEOUT_S)
-        for future in futures:
-            future.get(timeout=DLQ_TIMEOUT_S)
+        dead = DeadLetters(self._dlq, self._settings.topics.dlq, STAGE, self._settings.max_message_bytes)
+        dead.extend(failed)
+        dead.confirm(self._stopper)
 
     def _commit_to_kafka(self, offsets: Offsets) -> None:
         """Mirror the stored offsets into Kafka so lag tools see progress; Postgres stays the truth."""
@@ -267,7 +253,8 @@ class PostgresSink:
         if not mirror:
             return
         try:
-            self._consumer.commit(mirror)
+            # Bounded: with the broker gone an unbounded commit would hold up SIGTERM.
+            self._consumer.commit(mirror, timeout_ms=5000)
         except KafkaError as exc:
             log.debug("final offset mirror to kafka failed (harmless): %s", exc)
 
@@ -282,8 +269,8 @@ class PostgresSink:
 
         This runs on kafka-python's IO thread, where blocking Kafka calls are
         refused, and positioning needs several (the log's identity and range);
-        so the loop does it before it reads anything from these partitions.
-        Pausing also keeps Kafka's own committed offsets from ever being used.
+        so the loop does it (``prepare``) before it reads anything from these
+        partitions. Pausing also keeps Kafka's own committed offsets from ever being used.
         """
         partitions = {tp for tp in partitions if tp.topic == self._topic}
         if partitions:
@@ -300,20 +287,22 @@ class PostgresSink:
             self._consumer.resume(*pending)
         self._unpositioned = set()
 
-    def _choose_starts(self, partitions: set[TopicPartition]) -> dict[TopicPartition, Start]:
-        """Decide each partition's start from the log as the broker describes it *now* (issue 8).
+    def _choose_starts(self, partitions: set[TopicPartition]) -> dict[TopicPartition, int]:
+        """Each partition's start, decided from the log as the broker describes it *now* (issue 8).
 
-        The cluster id and topic id are read afresh at every assignment: a
+        The cluster id and topic id are read afresh at every positioning: a
         broker reset or a recreated topic happens under a running sink. A
         partition to replay has its stored offset reset to the log start, or
-        GREATEST in store_offsets would keep the old log's offset.
+        GREATEST in store_offsets would keep the old log's offset. The log
+        start is asked for explicitly: kafka-python's lazy seek_to_beginning
+        was seen never to complete for a partition created moments before.
         """
         identity = self._log_watch.identity()
         group, topic, cluster = self._group, self._topic, identity.cluster_id
         stored = self._database.call(lambda conn: load_stored_offsets(conn, group, topic, cluster))
-        beginning = self._consumer.beginning_offsets(sorted(partitions))
+        beginning = self._consumer.beginning_offsets(sorted(partitions), timeout_ms=10_000)
         end = self._consumer.end_offsets(sorted(partitions))
-        starts = {
+        starts: dict[TopicPartition, Start] = {
             tp: choose_start(
                 stored.get(tp.partition), identity.topic_id, beginning[tp], end[tp],
                 lambda offset, tp=tp: offset_beyond_end(self._settings, tp, offset),
@@ -329,9 +318,9 @@ class PostgresSink:
                 tp.topic, tp.partition, starts[tp].doubt,
             )  # fmt: skip
         self._cluster, self._topic_id = identity.cluster_id, identity.topic_id
-        return starts
+        return {tp: beginning[tp] if start.offset is None else start.offset for tp, start in starts.items()}
 
-    def _log_changed(self) -> bool:
+    def _log_changed(self, in_hand: int) -> bool:
         """True, and every partition sent back to positioning, when the log is not the one positioned on.
 
         A topic deleted and recreated under a running sink may bring no
@@ -345,37 +334,17 @@ class PostgresSink:
         log.warning(
             "the log changed under the sink (cluster id %s -> %s, topic id %s -> %s); "
             "dropping %d records in hand and positioning again",
-            self._cluster, identity.cluster_id, self._topic_id or "unknown", identity.topic_id or "unknown",
-            len(self._batch),
+            self._cluster, identity.cluster_id, self._topic_id or "unknown", identity.topic_id or "unknown", in_hand,
         )  # fmt: skip
         assigned = {tp for tp in self._consumer.assignment() if tp.topic == self._topic}
-        self.drop_in_hand(assigned)
         self._consumer.pause(*assigned)
         self._unpositioned |= assigned
         return True
 
-    def _seek(self, starts: dict[TopicPartition, Start]) -> None:
-        for tp, start in sorted(starts.items()):
-            if start.offset is None:
-                self._consumer.seek_to_beginning(tp)
-            else:
-                self._consumer.seek(tp, start.offset)
-        log.info(
-            "positioned %d partitions from postgres: %s",
-            len(starts),
-            {tp.partition: "beginning" if s.offset is None else s.offset for tp, s in sorted(starts.items())},
-        )
-
-
-class _PositionFromPostgres(ConsumerRebalanceListener):
-    def __init__(self, sink: PostgresSink) -> None:
-        self._sink = sink
-
-    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        self._sink.drop_in_hand(set(revoked))
-
-    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self._sink.position(set(assigned))
+    def _seek(self, starts: dict[TopicPartition, int]) -> None:
+        for tp, offset in sorted(starts.items()):
+            self._consumer.seek(tp, offset)
+        log.info("positioned %d partitions from postgres: %s", len(starts), {tp.partition: offset for tp, offset in sorted(starts.items())})
 
 
 def _decode_all(records: list[ConsumerRecord]) -> tuple[list[Item], list[tuple[ConsumerRecord, BaseException]]]:

@@ -1,9 +1,14 @@
 """Fixtures for the integration tiers: a real Kafka-protocol broker and a real Postgres.
 
-Both are resolved as design.md says: ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL``
-when set, else testcontainers when a Docker engine answers, else the embedded
-Tansu broker and pgserver. Each test gets its own database, topics and
-consumer groups, so tests never see each other's data.
+Brokers: ``KAFKA_BOOTSTRAP_SERVERS`` when set, for every test. Otherwise the
+integration suite runs on Apache Kafka 4.x (KRaft, jars from Maven Central via
+tests/kafka/pom.xml, see tests/kafka/broker.py), and the tests marked
+``smoke`` run a second time on the embedded Tansu broker so the default of
+``newsflow run`` keeps working.
+
+Postgres: ``DATABASE_URL`` when set, else testcontainers when a Docker engine
+answers, else pgserver. Each test gets its own database, topics and consumer
+groups, so tests never see each other's data.
 """
 
 from __future__ import annotations
@@ -16,15 +21,44 @@ from typing import Any
 
 import pytest
 
-from newsflow.embedded import create_database, drop_database, kafka_service, postgres_service
+from newsflow.embedded import create_database, drop_database, postgres_service, tansu_broker
 from newsflow.settings import FetchConfig, Settings, TopicsConfig
+from tests.kafka.broker import kafka_cluster
+
+
+BROKERS = ("apache-kafka", "tansu")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Smoke tests run once per broker kind; everything else on Apache Kafka."""
+    if "broker_kind" not in metafunc.fixturenames:
+        return
+    configured = bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
+    smoke = metafunc.definition.get_closest_marker("smoke") is not None
+    kinds = list(BROKERS) if smoke and not configured else [BROKERS[0]]
+    metafunc.parametrize("broker_kind", kinds, scope="session")
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    log_path = tmp_path_factory.mktemp("kafka") / "broker.log"
-    with kafka_service(os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), log_path) as service:
+def apache_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One Apache Kafka KRaft node for the whole session."""
+    with kafka_cluster(tmp_path_factory.mktemp("apache-kafka")) as cluster:
+        yield cluster.bootstrap
+
+
+@pytest.fixture(scope="session")
+def tansu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log_path = tmp_path_factory.mktemp("tansu") / "broker.log"
+    with tansu_broker(log_path) as service:
         yield service.address
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(request: pytest.FixtureRequest, broker_kind: str) -> str:
+    configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if configured:
+        return configured
+    return request.getfixturevalue("apache_kafka" if broker_kind == "apache-kafka" else "tansu")
 
 
 @pytest.fixture(scope="session")

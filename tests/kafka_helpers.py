@@ -9,12 +9,17 @@ from collections.abc import Iterable
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from newsflow.kafka import Offsets, make_producer
+from newsflow.kafka import Offsets, ensure_topics, make_producer
 from newsflow.settings import Settings
 
 
 def produce(settings: Settings, topic: str, items: Iterable[tuple[bytes | None, bytes | None]]) -> Offsets:
-    """Send (key, value) pairs and return the acknowledged next offset per partition."""
+    """Send (key, value) pairs and return the acknowledged next offset per partition.
+
+    Creates the pipeline's topics first, as the services do: Apache Kafka is
+    configured like production, with auto-creation off.
+    """
+    ensure_topics(settings)
     producer = make_producer(settings)
     futures = [producer.send(topic, key=key, value=value) for key, value in items]
     producer.flush()

@@ -49,6 +49,7 @@ def _count(dsn: str, table: str) -> int:
         return conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(psycopg.sql.Identifier(table))).fetchone()[0]
 
 
+@pytest.mark.smoke
 def test_seed_article_reaches_postgres_and_enriched_topic(make_settings):
     with serve_folder(SEEDS_DIR) as base_url:
         settings = make_settings(feeds=_seed_feeds(base_url))
@@ -79,6 +80,7 @@ def test_seed_article_reaches_postgres_and_enriched_topic(make_settings):
         assert counts == {t: _count(dsn, t) for t in counts}
 
 
+@pytest.mark.smoke
 def test_cli_run_once_prints_seed_events_and_fills_the_database(kafka_bootstrap, database_url, tmp_path, unique):
     config = tmp_path / "config.yaml"
     config.write_text(

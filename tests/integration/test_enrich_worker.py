@@ -24,6 +24,7 @@ POISON = [
 ]
 
 
+@pytest.mark.smoke
 def test_enriches_good_records_and_dead_letters_poison(make_settings):
     settings = make_settings()
     good = [raw_article(n) for n in range(5)]
