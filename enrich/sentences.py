@@ -18,8 +18,41 @@ _ABBREVIATIONS = frozenset(
 )
 
 
+# Real sentences stay well under this; a run-on "sentence" of many kilobytes
+# (a table, a page with no full stops) is cut into pieces of at most this size,
+# because the grammar's work grows with the square of a sentence's length.
+MAX_SENTENCE_CHARS = 1000
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of ``text``, whitespace trimmed."""
+    """(start, end) offsets of the sentences of ``text``, whitespace trimmed;
+    none longer than :data:`MAX_SENTENCE_CHARS`."""
+    spans = _split(text)
+    if all(end - start <= MAX_SENTENCE_CHARS for start, end in spans):
+        return spans
+    return [piece for span in spans for piece in _cut(text, *span)]
+
+
+def _cut(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A long span in pieces, each ended at the last clause mark or space before the limit."""
+    pieces = []
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        cut = max(text.rfind("; ", start, limit), text.rfind(", ", start, limit))
+        if cut <= start + MAX_SENTENCE_CHARS // 2:
+            cut = text.rfind(" ", start, limit)
+        if cut <= start:
+            cut = limit - 1
+        pieces.append((start, cut + 1))
+        start = cut + 1
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
+
+
+def _split(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     n = len(text)
     start = n - len(text.lstrip())

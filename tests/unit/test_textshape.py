@@ -35,3 +35,13 @@ def test_dateline_byline_and_ticker_are_blanked():
 
 def test_glued_sentences_are_parted():
     assert "\nTrades" in _shape("Prices rose in the week above.Trades were slow.")
+
+
+def test_a_run_on_sentence_is_cut_into_pieces_the_grammar_can_afford():
+    from enrich.sentences import MAX_SENTENCE_CHARS, split_sentences
+
+    text = "copper prices rose sharply as miners in Chile cut production, " * 400
+    spans = split_sentences(text)
+    assert len(spans) > 1 and all(end - start <= MAX_SENTENCE_CHARS for start, end in spans)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text.rstrip())
+    assert all(text[end - 1] in ", " or text[end - 2 : end] == ", " for _, end in spans[:-1])
