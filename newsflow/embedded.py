@@ -54,6 +54,16 @@ def wait_for_port(port: int, timeout_s: float = 20.0, proc: subprocess.Popen | N
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout_s}s")
 
 
+def stop_process(proc: subprocess.Popen, timeout_s: float = 10.0) -> None:
+    """SIGTERM, and SIGKILL if it has not exited within ``timeout_s``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def docker_available() -> bool:
     """True when a Docker engine answers (then testcontainers can be used)."""
     try:
@@ -88,12 +98,7 @@ def tansu_broker(log_path: Path | None = None) -> Iterator[Service]:
         wait_for_port(port, proc=proc)
         yield Service("kafka", f"127.0.0.1:{port}", "embedded Tansu broker (memory only)")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         if out is not subprocess.DEVNULL:
             out.close()
 

@@ -21,7 +21,7 @@ import psycopg
 import pytest
 
 from enrich.tagger import TAGGER_VERSION, tag
-from newsflow.embedded import create_database, drop_database, free_port, wait_for_port
+from newsflow.embedded import create_database, drop_database, free_port, stop_process, wait_for_port
 from newsflow.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
 from newsflow.models import EnrichedArticle, article_id
@@ -83,12 +83,7 @@ def server(seeded: dict) -> Iterator[str]:
         wait_for_port(port, timeout_s=60, proc=proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
