@@ -13,6 +13,7 @@ gained at that moment, behind the backlog that built up meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -233,7 +234,9 @@ def _resume_after(dsn: str, newsroom: Newsroom, services: Services) -> tuple[flo
     return resumed, time.monotonic() - started
 
 
-def test_one_broker_killed_at_a_time_loses_and_duplicates_nothing(cluster, database_url, tmp_path, running):
+@contextlib.contextmanager
+def _pipeline_in_flight(cluster, database_url, tmp_path, running) -> Iterator[tuple[Settings, Newsroom, Services, str]]:
+    """The three services on a loopback feed site, past their first wave, with more waves coming."""
     site = Site()
     with serve(site):
         newsroom = Newsroom(site)
@@ -244,6 +247,11 @@ def test_one_broker_killed_at_a_time_loses_and_duplicates_nothing(cluster, datab
         dsn = settings.database_dsn()
         assert _wait(_all_stored(dsn, newsroom.published), 90, services), "pipeline never started"
         newsroom.run_waves()
+        yield settings, newsroom, services, dsn
+
+
+def test_one_broker_killed_at_a_time_loses_and_duplicates_nothing(cluster, database_url, tmp_path, running):
+    with _pipeline_in_flight(cluster, database_url, tmp_path, running) as (settings, newsroom, services, dsn):
 
         victims: list[tuple[str, int]] = []
         for role in ("partition leader", "active controller", "remaining node"):
@@ -271,16 +279,7 @@ def _pick(cluster: KafkaCluster, settings: Settings, role: str, killed: list[int
 
 
 def test_whole_cluster_killed_and_restarted_with_its_data(cluster, database_url, tmp_path, running):
-    site = Site()
-    with serve(site):
-        newsroom = Newsroom(site)
-        newsroom.add(WAVE)
-        settings = _settings(cluster, database_url, f"{site.base_url}/feed.xml")
-        services = _start_services(settings, tmp_path)
-        running.append(services)
-        dsn = settings.database_dsn()
-        assert _wait(_all_stored(dsn, newsroom.published), 90, services), "pipeline never started"
-        newsroom.run_waves()
+    with _pipeline_in_flight(cluster, database_url, tmp_path, running) as (settings, newsroom, services, dsn):
         time.sleep(3)
 
         cluster.kill()
@@ -295,16 +294,7 @@ def test_whole_cluster_killed_and_restarted_with_its_data(cluster, database_url,
 
 
 def test_cluster_down_for_a_minute_the_services_wait_and_resume(cluster, database_url, tmp_path, running):
-    site = Site()
-    with serve(site):
-        newsroom = Newsroom(site)
-        newsroom.add(WAVE)
-        settings = _settings(cluster, database_url, f"{site.base_url}/feed.xml")
-        services = _start_services(settings, tmp_path)
-        running.append(services)
-        dsn = settings.database_dsn()
-        assert _wait(_all_stored(dsn, newsroom.published), 90, services), "pipeline never started"
-        newsroom.run_waves()
+    with _pipeline_in_flight(cluster, database_url, tmp_path, running) as (settings, newsroom, services, dsn):
         time.sleep(2)
 
         cluster.kill()
