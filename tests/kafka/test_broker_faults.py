@@ -93,6 +93,14 @@ class Services:
     def log_text(self, name: str) -> str:
         return self.logs[name].read_text(errors="replace")
 
+    def tails(self, lines: int = 25) -> str:
+        """The end of each service's log, without the client's per-connection chatter, for a failure message."""
+        out = []
+        for name in self.logs:
+            kept = [line for line in self.log_text(name).splitlines() if " kafka.net." not in line]
+            out.append(f"--- {name} (last {lines} lines)\n" + "\n".join(kept[-lines:]))
+        return "\n".join(out)
+
     def stop(self) -> dict[str, int | None]:
         for proc in self.procs.values():
             if proc.poll() is None:
@@ -245,7 +253,9 @@ def _pipeline_in_flight(cluster, database_url, tmp_path, running) -> Iterator[tu
         services = _start_services(settings, tmp_path)
         running.append(services)
         dsn = settings.database_dsn()
-        assert _wait(_all_stored(dsn, newsroom.published), 90, services), "pipeline never started"
+        assert _wait(_all_stored(dsn, newsroom.published), 90, services), (
+            f"pipeline never started; stored {sorted(_stored_titles(dsn))}\n{services.tails()}"
+        )
         newsroom.run_waves()
         yield settings, newsroom, services, dsn
 
