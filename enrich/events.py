@@ -20,6 +20,7 @@ from enrich.lexicon import LIFTED, Rule
 from enrich.syntax import PASSIVE, SEGMENT_BREAK
 from enrich.times import resolve_span, time_spans
 from enrich.trusted import trusted
+from enrich.vocabulary import WORDS
 from newsflow.models import Amount, Event, TimeRef
 
 _DOWN = {"price_fall", "price_cut", "output_cut", "supply_restriction", "sales_halt"}
@@ -156,6 +157,8 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
             continue  # "if the price rose above $100": a hypothetical, no event
         if _ADVOCACY.search(article.text, max(sentence[0], trigger.start - 80), trigger.start):
             continue  # "is likely to press for export quotas", "talks on a pact with export quotas"
+        if trigger.rule.action in _OUTPUT and _makes_goods(article.text, sentence, trigger):
+            continue  # "UK car output falls", "cut output at its car plant": goods, not a commodity
         actors = (preset or {}).get((trigger.start, trigger.end)) or find_actors(article, sentence, trigger)
         if not actors:
             continue
@@ -169,6 +172,18 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
             if also is not None:
                 events.append(_event(article, sentence, also, actor, segment, figures))
     return events
+
+
+_OUTPUT = frozenset({"output_cut", "output_increase"})
+_GOODS = re.compile(
+    r"\b(?:" + "|".join(WORDS["goods"].split()) + r")\s+(?:output|production|producers?|makers?|manufacturing|assembly|plants?|factory|factories|lines?|sales)\b",
+    re.IGNORECASE,
+)
+
+
+def _makes_goods(text: str, sentence: tuple[int, int], trigger: Trigger) -> bool:
+    """Is the output around the trigger that of manufactured goods?"""
+    return _GOODS.search(text, max(sentence[0], trigger.start - 40), min(sentence[1], trigger.end + 40)) is not None
 
 
 # "cut oil output and exports": the cut restricts exports as well (a
