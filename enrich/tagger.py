@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from enrich.article import Article, Mention
+from enrich.learned import Candidate, Model, candidates, review
 from enrich.events import build_events, commodity_price_events, find_triggers
 from enrich.phrases import Hits, Match, normalise
 from enrich.pricemoves import price_statements
@@ -39,15 +41,53 @@ def tag(
     title: str | None = None,
     *,
     taxonomy: Taxonomy | None = None,
+    model: Model | None = None,
 ) -> Tags:
     """Tag one article. ``published`` anchors relative dates ("in September", "last year").
 
     The headline is read as the article's first sentence: it is often the best
     statement of the news. An event stated only in the headline has ``start ==
     end == 0`` and the headline as its sentence; every other event's offsets
-    locate its sentence in ``text``.
+    locate its sentence in ``text``. ``model`` applies the learned check
+    (``enrich.learned``); by default the rules stand alone, because on the
+    first-run batches the check scored lower than the rules (enrich/train.py).
     """
     taxonomy = taxonomy or load_taxonomy()
+    reading = _read(text, published, title, taxonomy)
+    article = reading.article
+    # The learned check (off by default): keeps the rule events it believes, adds the wide net's best.
+    events = dedupe_events(review(article, reading.events, reading.has_title, taxonomy.producers, model))
+    producers = _producers(reading.producer_mentions, taxonomy)
+    producers += _acting_producers(events, {p.name for p in producers}, taxonomy)
+    return Tags(
+        producers=producers + _producing_countries(article.text, reading.matches, events, {p.name for p in producers}, article),
+        countries=_countries(reading.matches),
+        commodities=list(reading.commodities),
+        events=_in_body(events, reading.document, reading.offset),
+    )
+
+
+def event_candidates(text: str, published: date | datetime | None = None, title: str | None = None) -> list[Candidate]:
+    """Every event candidate of an article with its features, before the learned check (for ``enrich.train``)."""
+    taxonomy = load_taxonomy()
+    reading = _read(text, published, title, taxonomy)
+    return candidates(reading.article, reading.events, reading.has_title, taxonomy.producers)
+
+
+@dataclass
+class _Reading:
+    article: Article
+    events: list[Event]
+    matches: list[Match]
+    producer_mentions: list[ProducerMention]
+    commodities: Counter
+    document: str
+    offset: int
+    has_title: bool
+
+
+def _read(text: str, published: date | datetime | None, title: str | None, taxonomy: Taxonomy) -> _Reading:
+    """Stages 1-4: shape the text, find every name and trigger, and run the rule grammar."""
     body = text or ""
     head = " ".join((title or "").split())
     document = f"{head}\n\n{body}" if head else body
@@ -66,14 +106,7 @@ def tag(
     commodities = _commodities(matches, producer_mentions, taxonomy)
     article = _article(shaped, normalised, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
     events = _events(article, trigger_words, taxonomy)
-    producers = _producers(producer_mentions, taxonomy)
-    producers += _acting_producers(events, {p.name for p in producers}, taxonomy)
-    return Tags(
-        producers=producers + _producing_countries(shaped, matches, events, {p.name for p in producers}, article),
-        countries=_countries(matches),
-        commodities=list(commodities),
-        events=_in_body(events, document, offset),
-    )
+    return _Reading(article, events, matches, producer_mentions, commodities, document, offset, bool(head))
 
 
 _CAPITALISED_BEFORE = re.compile(r"(?<![.!?:;\"“\n])\s(?-i:[A-Z])[\w'’&.-]*\s$")
