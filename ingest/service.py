@@ -41,7 +41,7 @@ from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult, RetryLater
 from ingest.identity import feed_key, loggable_url
 from ingest.lifeline import die_with_parent
 from ingest.publisher import FeedRef, PublishError, Publisher, article_identity, build_article
-from ingest.scheduler import poll_all_once, poll_when_due, utcnow
+from ingest.scheduler import Poller, utcnow
 from ingest.seen import SeenWriter
 from ingest.state import Acknowledged, FeedState, FeedStore, PageRetry, SeenEntry
 from newsflow.errors import NewsflowError, PermanentError, TransientError
@@ -121,10 +121,11 @@ async def _run(settings: Settings, stopper: Stopper, once: bool, pool: _ExtractP
         await store.sync_feeds(settings.feeds)
         async with Fetcher(settings.fetch) as fetcher:
             ingest = Ingest(settings, store, fetcher, pool, publisher, report, stopper)
+            poller = Poller(store, ingest.poll_feed, settings.fetch.concurrency, settings.ingest_lease_s)
             if once:
-                await poll_all_once(store, ingest.poll_feed, settings.fetch.concurrency)
+                await poller.run_once(stopper)
             else:
-                await poll_when_due(store, ingest.poll_feed, settings.fetch.concurrency, stopper)
+                await poller.run_when_due(stopper)
             await ingest.close()
         # Every publish was awaited; the flush is for anything a cancelled task left behind.
         await asyncio.to_thread(publisher.flush, 30.0)
@@ -220,9 +221,10 @@ class Ingest:
             parsed = await self._parse(result)
             await self._record_warnings(feed, parsed)
             await self._ingest_entries(feed, ref, parsed)
-        await self._store.record_success(
-            feed.feed_key, polled_at, utcnow() + timedelta(seconds=feed.interval_s), result.etag, result.last_modified
+        recorded = await self._store.record_success(
+            feed.feed_key, polled_at, feed.interval_s, result.etag, result.last_modified
         )
+        _warn_if_lease_lost(feed, recorded)
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         return await self._pool.run(parse_feed, result.final_url, result.body, result.content_type)
@@ -395,8 +397,10 @@ class Ingest:
         log.warning(
             "feed %s: waiting for Kafka, retrying in %.0fs: %s", loggable_url(feed.url), PUBLISH_RETRY_S, exc
         )
-        next_at = utcnow() + timedelta(seconds=PUBLISH_RETRY_S)
-        await self._store.record_error(feed.url, polled_at, next_at, feed.consecutive_errors, f"kafka: {exc}")
+        recorded = await self._store.record_error(
+            feed.feed_key, polled_at, PUBLISH_RETRY_S, feed.consecutive_errors, f"kafka: {exc}"
+        )
+        _warn_if_lease_lost(feed, recorded)
 
     async def _record_error(self, feed: FeedState, polled_at: datetime, exc: BaseException) -> None:
         errors = feed.consecutive_errors + 1
@@ -407,7 +411,16 @@ class Ingest:
         log.warning("feed %s: %s error #%d, next try in %.0fs: %s", loggable_url(feed.url), kind, errors, delay, exc)
         self._report.feed_errors += 1
         message = scrub(f"{type(exc).__name__}: {exc}", self._secrets)
-        await self._store.record_error(feed.feed_key, polled_at, utcnow() + timedelta(seconds=delay), errors, message)
+        recorded = await self._store.record_error(feed.feed_key, polled_at, delay, errors, message)
+        _warn_if_lease_lost(feed, recorded)
+
+
+def _warn_if_lease_lost(feed: FeedState, recorded: bool) -> None:
+    if not recorded:
+        # This poll outlived its lease and another poller owns the feed now:
+        # that poller's outcome is the one stored.
+        log.warning("feed %s: lease lost before the poll's outcome was stored; left to its new holder",
+                    loggable_url(feed.url))
 
 
 def _rebuild_producer(settings: Settings) -> KafkaProducer:
