@@ -126,7 +126,10 @@ def run_ingest(settings: Settings, stopper: Stopper, once: bool = False) -> Inge
 def run_ingest_worker(settings: Settings, stopper: Stopper, host_slots: WorkerHostSlots) -> IngestReport:
     """One ingest worker process: polls, fetches, extracts (here, not in a pool) and publishes."""
     _quiet_http_logs()
-    return _run_loop(_run(settings, stopper, False, _InlineExtractor(), host_slots))
+    # Extraction blocks this worker's event loop, lease renewals included: cut
+    # it well before a lease could run out, or another poller would take the feed.
+    extractor = _InlineExtractor(min(EXTRACT_TIMEOUT_S, settings.ingest_lease_s / 2))
+    return _run_loop(_run(settings, stopper, False, extractor, host_slots))
 
 
 async def _run(
