@@ -41,6 +41,7 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from ingest.hostslots import WorkerHostSlots
 from newsflow.errors import PermanentError, TransientError
 from newsflow.settings import FetchConfig
 
@@ -441,13 +442,16 @@ class Fetcher:
     """
 
     def __init__(
-        self, config: FetchConfig, resolver: Resolver = resolve, ssl_context: ssl.SSLContext | None = None
+        self, config: FetchConfig, resolver: Resolver = resolve, ssl_context: ssl.SSLContext | None = None,
+        shared_host_slots: WorkerHostSlots | None = None,
     ) -> None:
         self._config = config
         self._backend = GuardedBackend(config.allow_private_addresses, resolver)
         self._client = _make_client(config, self._backend, ssl_context)
         self._slots = asyncio.Semaphore(config.concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
+        # In an ingest worker: the per-host cap shared with the other workers.
+        self._shared_host_slots = shared_host_slots
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -469,7 +473,7 @@ class Fetcher:
         """GET ``url`` within every limit of :class:`FetchConfig`; raise Transient/PermanentError."""
         request_headers = _request_headers(self._config, etag, last_modified)
         conditional = bool(etag or last_modified)
-        async with self._slots, self._host_slot(url):
+        async with self._slots, self._host_slot(url), self._shared_host_slot(url):
             try:
                 async with asyncio.timeout(self._config.total_timeout_s):
                     return await self._follow(url, request_headers, headers or {}, conditional)
@@ -483,13 +487,15 @@ class Fetcher:
                 raise TransientError(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
-        try:
-            host = (urlsplit(url).hostname or "").lower()
-        except ValueError:
-            host = ""  # check_url refuses it in a moment
+        host = _host(url)
         if host not in self._host_slots:
             self._host_slots[host] = asyncio.Semaphore(self._config.per_host_concurrency)
         return self._host_slots[host]
+
+    def _shared_host_slot(self, url: str) -> contextlib.AbstractAsyncContextManager[None]:
+        if self._shared_host_slots is None:
+            return contextlib.nullcontext()
+        return self._shared_host_slots.hold(_host(url))
 
     async def _follow(
         self, url: str, headers: dict[str, str], extra: Mapping[str, str], conditional: bool
@@ -524,6 +530,13 @@ class Fetcher:
             return FetchResult(304, url, headers, b"", not_modified=True)
         body = await read_body(response, self._config.max_body_bytes)
         return FetchResult(response.status_code, url, headers, body)
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""  # check_url refuses it in a moment
 
 
 async def fetch(

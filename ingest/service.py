@@ -24,6 +24,8 @@ import logging
 import multiprocessing
 import os
 import random
+import signal
+import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,10 +40,11 @@ from ingest.backoff import backoff, retry_delay
 from ingest.extract import ExtractedPage, extract_page
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult, RetryLater
+from ingest.hostslots import WorkerHostSlots
 from ingest.identity import feed_key, loggable_url
 from ingest.lifeline import die_with_parent
 from ingest.publisher import FeedRef, PublishError, Publisher, article_identity, build_article
-from ingest.scheduler import poll_all_once, poll_when_due, utcnow
+from ingest.scheduler import Poller, utcnow
 from ingest.seen import SeenWriter
 from ingest.state import Acknowledged, FeedState, FeedStore, PageRetry, SeenEntry
 from newsflow.errors import NewsflowError, PermanentError, TransientError
@@ -99,7 +102,18 @@ class Stopped(Exception):
 
 
 def run_ingest(settings: Settings, stopper: Stopper, once: bool = False) -> IngestReport:
-    """Run ingest until ``stopper`` is stopped, or (``once``) poll every feed once and return."""
+    """Run ingest until ``stopper`` is stopped, or (``once``) poll every feed once and return.
+
+    With ``ingest_workers`` set (and not ``once``), this process only
+    supervises that many worker processes (``ingest/workers.py``); their
+    figures are in their own log lines, not in the report returned here.
+    """
+    if settings.ingest_workers and not once:
+        from ingest.workers import run_workers
+
+        ensure_topics(settings)
+        run_workers(settings, stopper)
+        return IngestReport()
     _quiet_http_logs()
     pool = _ExtractPool(settings.extract_workers)  # its workers start while we connect
     try:
@@ -109,7 +123,19 @@ def run_ingest(settings: Settings, stopper: Stopper, once: bool = False) -> Inge
         pool.shutdown()
 
 
-async def _run(settings: Settings, stopper: Stopper, once: bool, pool: _ExtractPool) -> IngestReport:
+def run_ingest_worker(settings: Settings, stopper: Stopper, host_slots: WorkerHostSlots) -> IngestReport:
+    """One ingest worker process: polls, fetches, extracts (here, not in a pool) and publishes."""
+    _quiet_http_logs()
+    # Extraction blocks this worker's event loop, lease renewals included: cut
+    # it well before a lease could run out, or another poller would take the feed.
+    extractor = _InlineExtractor(min(EXTRACT_TIMEOUT_S, settings.ingest_lease_s / 2))
+    return _run_loop(_run(settings, stopper, False, extractor, host_slots))
+
+
+async def _run(
+    settings: Settings, stopper: Stopper, once: bool, pool: _ExtractPool | _InlineExtractor,
+    host_slots: WorkerHostSlots | None = None,
+) -> IngestReport:
     report = IngestReport()
     store = await FeedStore.connect(settings.database_dsn())
     # A bounded max_block_ms: send() runs on the event loop, and with the broker
@@ -119,12 +145,13 @@ async def _run(settings: Settings, stopper: Stopper, once: bool, pool: _ExtractP
     try:
         await store.migrate()
         await store.sync_feeds(settings.feeds)
-        async with Fetcher(settings.fetch) as fetcher:
+        async with Fetcher(settings.fetch, shared_host_slots=host_slots) as fetcher:
             ingest = Ingest(settings, store, fetcher, pool, publisher, report, stopper)
+            poller = Poller(store, ingest.poll_feed, settings.fetch.concurrency, settings.ingest_lease_s)
             if once:
-                await poll_all_once(store, ingest.poll_feed, settings.fetch.concurrency)
+                await poller.run_once(stopper)
             else:
-                await poll_when_due(store, ingest.poll_feed, settings.fetch.concurrency, stopper)
+                await poller.run_when_due(stopper)
             await ingest.close()
         # Every publish was awaited; the flush is for anything a cancelled task left behind.
         await asyncio.to_thread(publisher.flush, 30.0)
@@ -220,9 +247,10 @@ class Ingest:
             parsed = await self._parse(result)
             await self._record_warnings(feed, parsed)
             await self._ingest_entries(feed, ref, parsed)
-        await self._store.record_success(
-            feed.feed_key, polled_at, utcnow() + timedelta(seconds=feed.interval_s), result.etag, result.last_modified
+        recorded = await self._store.record_success(
+            feed.feed_key, polled_at, feed.interval_s, result.etag, result.last_modified
         )
+        _warn_if_lease_lost(feed, recorded)
 
     async def _parse(self, result: FetchResult) -> ParsedFeed:
         return await self._pool.run(parse_feed, result.final_url, result.body, result.content_type)
@@ -395,8 +423,10 @@ class Ingest:
         log.warning(
             "feed %s: waiting for Kafka, retrying in %.0fs: %s", loggable_url(feed.url), PUBLISH_RETRY_S, exc
         )
-        next_at = utcnow() + timedelta(seconds=PUBLISH_RETRY_S)
-        await self._store.record_error(feed.url, polled_at, next_at, feed.consecutive_errors, f"kafka: {exc}")
+        recorded = await self._store.record_error(
+            feed.feed_key, polled_at, PUBLISH_RETRY_S, feed.consecutive_errors, f"kafka: {exc}"
+        )
+        _warn_if_lease_lost(feed, recorded)
 
     async def _record_error(self, feed: FeedState, polled_at: datetime, exc: BaseException) -> None:
         errors = feed.consecutive_errors + 1
@@ -407,7 +437,16 @@ class Ingest:
         log.warning("feed %s: %s error #%d, next try in %.0fs: %s", loggable_url(feed.url), kind, errors, delay, exc)
         self._report.feed_errors += 1
         message = scrub(f"{type(exc).__name__}: {exc}", self._secrets)
-        await self._store.record_error(feed.feed_key, polled_at, utcnow() + timedelta(seconds=delay), errors, message)
+        recorded = await self._store.record_error(feed.feed_key, polled_at, delay, errors, message)
+        _warn_if_lease_lost(feed, recorded)
+
+
+def _warn_if_lease_lost(feed: FeedState, recorded: bool) -> None:
+    if not recorded:
+        # This poll outlived its lease and another poller owns the feed now:
+        # that poller's outcome is the one stored.
+        log.warning("feed %s: lease lost before the poll's outcome was stored; left to its new holder",
+                    loggable_url(feed.url))
 
 
 def _rebuild_producer(settings: Settings) -> KafkaProducer:
@@ -449,6 +488,46 @@ def _check_html(result: FetchResult) -> None:
     content_type = (result.content_type or "").split(";")[0].strip().lower()
     if content_type and not content_type.startswith(_HTML_TYPES):
         raise PermanentError(f"not an HTML page ({content_type[:100]})")
+
+
+class _ExtractionOverrun(Exception):
+    """Raised by SIGALRM inside an inline extraction that ran out of time."""
+
+
+class _InlineExtractor:
+    """Parsing and extraction in this process (an ingest worker): no page crosses a process boundary.
+
+    The same interface as :class:`_ExtractPool`. A pathological page is cut
+    by SIGALRM after ``timeout_s`` (main thread only; the signal lands when
+    the C code in hand returns to Python) instead of by restarting a pool.
+    """
+
+    workers = 1
+
+    def __init__(self, timeout_s: float = EXTRACT_TIMEOUT_S) -> None:
+        self._timeout_s = timeout_s
+        self._alarm = threading.current_thread() is threading.main_thread()
+        if self._alarm:
+            signal.signal(signal.SIGALRM, _overrun)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        if not self._alarm:
+            return function(*args)
+        signal.setitimer(signal.ITIMER_REAL, self._timeout_s)
+        try:
+            return function(*args)
+        except _ExtractionOverrun as exc:
+            log.error("%s took over %.0fs; abandoned", function.__name__, self._timeout_s)
+            raise TransientError(f"{function.__name__} timed out after {self._timeout_s:.0f}s") from exc
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def shutdown(self) -> None:
+        pass
+
+
+def _overrun(_signum: int, _frame: Any) -> None:
+    raise _ExtractionOverrun()
 
 
 class _ExtractPool:

@@ -10,6 +10,9 @@ new ones. All SQL is parameterised; nothing is built with string formatting.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +27,6 @@ from newsflow.redact import redact_url
 
 from newsflow.settings import FeedConfig
 
-SCHEMA_VERSION = 1
 # pg_advisory_xact_lock key: two ingest processes starting at once migrate one at a time.
 _MIGRATION_LOCK = 0x6E66_696E  # "nfin"
 
@@ -89,15 +91,23 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         """,
         "CREATE INDEX IF NOT EXISTS ingest_page_retries_due ON ingest_page_retries (feed_key, next_attempt_at)",
     ),
+    # Issue 9: many pollers on one database. A feed being polled is leased to
+    # one poller (owner, expiry on the database's clock) until it finishes or
+    # its lease runs out.
+    4: (
+        "ALTER TABLE ingest_feeds ADD COLUMN IF NOT EXISTS lease_owner text,"
+        " ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz",
+    ),
 }
+SCHEMA_VERSION = max(_MIGRATIONS)
 
-_FEED_COLUMNS = sql.SQL(", ").join(
-    sql.Identifier(name)
-    for name in (
-        "feed_key", "url", "name", "interval_s", "etag", "last_modified", "next_check_at", "consecutive_errors",
-        "last_error",
-    )
+_FEED_COLUMN_NAMES = (
+    "feed_key", "url", "name", "interval_s", "etag", "last_modified", "next_check_at", "consecutive_errors",
+    "last_error",
 )
+_FEED_COLUMNS = sql.SQL(", ").join(sql.Identifier(name) for name in _FEED_COLUMN_NAMES)
+# The same columns of the row an ``UPDATE ingest_feeds AS f`` changed.
+_FEED_COLUMNS_OF_F = sql.SQL(", ").join(sql.Identifier("f", name) for name in _FEED_COLUMN_NAMES)
 
 
 def _select_feeds(where: str) -> sql.Composed:
@@ -154,12 +164,21 @@ class SeenEntry:
     ack: Acknowledged
 
 
-class FeedStore:
-    """The ingest tables, over one autocommit connection (psycopg serialises its use)."""
+def poller_id() -> str:
+    """This process's name as a lease owner: host and pid say who (for people), the suffix makes it unique."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
 
-    def __init__(self, conn: psycopg.AsyncConnection, dsn: str) -> None:
+
+class FeedStore:
+    """The ingest tables, over one autocommit connection (psycopg serialises its use).
+
+    ``owner`` names this poller in the feeds it leases.
+    """
+
+    def __init__(self, conn: psycopg.AsyncConnection, dsn: str, owner: str | None = None) -> None:
         self._conn = conn
         self._dsn = dsn
+        self.owner = owner or poller_id()
 
     @classmethod
     async def connect(cls, dsn: str) -> FeedStore:
@@ -217,14 +236,71 @@ class FeedStore:
                 ([feed_key(f.url) for f in feeds],),
             )
 
-    async def due_feeds(self, now: datetime, limit: int, busy: Iterable[str] = ()) -> list[FeedState]:
-        """Active feeds whose next check is due, oldest first, skipping those being polled."""
-        return await self._feeds(
-            _select_feeds(
-                "WHERE active AND next_check_at <= %s AND NOT (feed_key = ANY(%s)) ORDER BY next_check_at LIMIT %s"
-            ),
-            (now, list(busy), limit),
+    async def claim_due(self, limit: int, lease_s: float, busy: Iterable[str] = ()) -> list[FeedState]:
+        """Lease up to ``limit`` active feeds that are due, oldest first (see :meth:`_claim`)."""
+        return await self._claim(sql.SQL("active AND next_check_at <= now()"), None, limit, lease_s, busy)
+
+    async def claim_any(self, among: Iterable[str], limit: int, lease_s: float, busy: Iterable[str] = ()) -> list[FeedState]:
+        """Lease up to ``limit`` of the feeds ``among``, due or not (``--once``)."""
+        return await self._claim(sql.SQL("feed_key = ANY(%(among)s)"), list(among), limit, lease_s, busy)
+
+    async def _claim(
+        self, which: sql.Composable, among: list[str] | None, limit: int, lease_s: float, busy: Iterable[str]
+    ) -> list[FeedState]:
+        """Lease feeds to this poller: one statement, so atomic without a transaction.
+
+        ``FOR UPDATE SKIP LOCKED`` lets pollers claiming at the same instant
+        pass each other instead of queueing, and Postgres re-checks the lease
+        condition on a row another claim just committed, so no feed is leased
+        twice. Feeds leased by a live poller are skipped; our own stale leases
+        (a poll whose release failed with the connection) are taken back.
+        Claiming moves the next check one interval ahead: a poll that dies with
+        its poller still counts, so the feed is not requested again sooner.
+        Every time is the database's clock, the one clock all pollers share.
+        """
+        if limit <= 0:
+            return []
+        query = sql.SQL(
+            "UPDATE ingest_feeds AS f SET lease_owner = %(owner)s,"
+            " lease_expires_at = now() + make_interval(secs => %(lease_s)s),"
+            " next_check_at = now() + make_interval(secs => f.interval_s)"
+            " FROM (SELECT feed_key FROM ingest_feeds WHERE {which}"
+            " AND (lease_owner IS NULL OR lease_owner = %(owner)s OR lease_expires_at <= now())"
+            " AND NOT (feed_key = ANY(%(busy)s))"
+            " ORDER BY next_check_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED) AS claimed"
+            " WHERE f.feed_key = claimed.feed_key RETURNING {columns}"
+        ).format(which=which, columns=_FEED_COLUMNS_OF_F)
+        params = {"owner": self.owner, "lease_s": lease_s, "among": among, "busy": list(busy), "limit": limit}
+        async with self._conn.cursor(row_factory=class_row(FeedState)) as cursor:
+            await cursor.execute(query, params)
+            return await cursor.fetchall()
+
+    async def renew(self, keys: Iterable[str], lease_s: float) -> set[str]:
+        """Extend this poller's leases on ``keys``; returns the keys it still holds."""
+        cursor = await self._conn.execute(
+            "UPDATE ingest_feeds SET lease_expires_at = now() + make_interval(secs => %s)"
+            " WHERE lease_owner = %s AND feed_key = ANY(%s) RETURNING feed_key",
+            (lease_s, self.owner, list(keys)),
         )
+        return {row[0] for row in await cursor.fetchall()}
+
+    async def release(self, key: str) -> None:
+        """Give up the lease on a feed (its poll is over); a lease held by another poller is left alone."""
+        await self._conn.execute(
+            "UPDATE ingest_feeds SET lease_owner = NULL, lease_expires_at = NULL"
+            " WHERE feed_key = %s AND lease_owner = %s",
+            (key, self.owner),
+        )
+
+    async def seconds_until_due(self, busy: Iterable[str] = ()) -> float | None:
+        """Seconds until a feed can next be claimed (negative: overdue), on the database's clock."""
+        cursor = await self._conn.execute(
+            "SELECT extract(epoch FROM min(CASE WHEN lease_owner IS NULL OR lease_owner = %s THEN next_check_at"
+            " ELSE greatest(next_check_at, lease_expires_at) END) - now())::float8"
+            " FROM ingest_feeds WHERE active AND NOT (feed_key = ANY(%s))",
+            (self.owner, list(busy)),
+        )
+        return (await cursor.fetchone())[0]
 
     async def active_feeds(self) -> list[FeedState]:
         return await self._feeds(_select_feeds("WHERE active ORDER BY url"), ())
@@ -232,12 +308,6 @@ class FeedStore:
     async def feed(self, key: str) -> FeedState | None:
         rows = await self._feeds(_select_feeds("WHERE feed_key = %s"), (key,))
         return rows[0] if rows else None
-
-    async def next_due_at(self, busy: Iterable[str] = ()) -> datetime | None:
-        cursor = await self._conn.execute(
-            "SELECT min(next_check_at) FROM ingest_feeds WHERE active AND NOT (feed_key = ANY(%s))", (list(busy),)
-        )
-        return (await cursor.fetchone())[0]
 
     async def unseen(self, key: str, entry_ids: Sequence[str]) -> set[str]:
         """The ids among ``entry_ids`` not yet published for this feed."""
@@ -278,28 +348,34 @@ class FeedStore:
         )
 
     async def record_success(
-        self, key: str, polled_at: datetime, next_check_at: datetime, etag: str | None, last_modified: str | None
-    ) -> None:
+        self, key: str, polled_at: datetime, next_check_in_s: float, etag: str | None, last_modified: str | None
+    ) -> bool:
         """A poll whose entries are all published: store the new validators, clear errors.
 
         On a 304 the server may send fresh validators (RFC 9111 §4.3.4); absent
-        ones keep the stored values.
+        ones keep the stored values. Only the lease holder writes: False means
+        the lease was lost (another poller owns the feed now) and nothing was
+        stored.
         """
-        await self._conn.execute(
+        cursor = await self._conn.execute(
             "UPDATE ingest_feeds SET etag = coalesce(%s, etag), last_modified = coalesce(%s, last_modified),"
-            " last_polled_at = %s, last_success_at = %s, next_check_at = %s,"
-            " consecutive_errors = 0, last_error = NULL WHERE feed_key = %s",
-            (etag, last_modified, polled_at, polled_at, next_check_at, key),
+            " last_polled_at = %s, last_success_at = %s, next_check_at = now() + make_interval(secs => %s),"
+            " consecutive_errors = 0, last_error = NULL WHERE feed_key = %s AND lease_owner = %s",
+            (etag, last_modified, polled_at, polled_at, next_check_in_s, key, self.owner),
         )
+        return cursor.rowcount == 1
 
     async def record_error(
-        self, key: str, polled_at: datetime, next_check_at: datetime, errors: int, message: str
-    ) -> None:
-        await self._conn.execute(
+        self, key: str, polled_at: datetime, next_check_in_s: float, errors: int, message: str
+    ) -> bool:
+        """A failed poll: count it and set the retry time. False (nothing stored) when the lease was lost."""
+        cursor = await self._conn.execute(
             "UPDATE ingest_feeds SET consecutive_errors = %s, last_error = %s, last_error_at = %s,"
-            " last_polled_at = %s, next_check_at = %s WHERE feed_key = %s",
-            (errors, message[:1000], polled_at, polled_at, next_check_at, key),
+            " last_polled_at = %s, next_check_at = now() + make_interval(secs => %s)"
+            " WHERE feed_key = %s AND lease_owner = %s",
+            (errors, message[:1000], polled_at, polled_at, next_check_in_s, key, self.owner),
         )
+        return cursor.rowcount == 1
 
     async def record_warning(self, key: str, message: str) -> None:
         """Something in the feed was repaired (e.g. a bad character reference); its entries went on."""

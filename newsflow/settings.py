@@ -182,6 +182,14 @@ class Settings(BaseSettings):
     # ingest_entries keeps the entries a feed still lists, and the others for
     # this many days after they were seen (issue 8 #10).
     entries_keep_days: float = Field(default=30.0, gt=0)
+    # A feed being polled is leased to one ingest process for this long, and
+    # renewed every third of it while the poll runs; a process that dies
+    # frees its feeds for the other pollers when its leases run out (issue 9).
+    # Above 3 s: the poller looks at its leases once a second.
+    ingest_lease_s: float = Field(default=60.0, ge=3.0)
+    # ingest worker processes (issue 9 #1): each polls, fetches, extracts and
+    # publishes its own pages; 0 keeps one process with an extraction pool.
+    ingest_workers: int = Field(default=0, ge=0)
     # How long a service waits at start for an unreachable broker or database
     # before it exits with a clear message.
     startup_timeout_s: float = Field(default=30.0, gt=0)

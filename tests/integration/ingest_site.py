@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -56,7 +62,11 @@ class Site:
     down_until: dict[str, float] = field(default_factory=dict)  # path -> monotonic time until which it answers 503
     redirects: dict[str, str] = field(default_factory=dict)  # path -> Location of a 302
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    request_times: list[tuple[str, float]] = field(default_factory=list)  # (path, time.time() on arrival)
+    in_flight: int = 0
+    max_in_flight: int = 0  # most requests being answered at once
     base_url: str = ""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def set(self, path: str, body: str | bytes, content_type: str = "text/html; charset=utf-8", status: int = 200) -> None:
         self.routes[path] = (status, content_type, body.encode("utf-8") if isinstance(body, str) else body)
@@ -70,7 +80,18 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            with site._lock:
+                site.in_flight += 1
+                site.max_in_flight = max(site.max_in_flight, site.in_flight)
+            try:
+                self._answer()
+            finally:
+                with site._lock:
+                    site.in_flight -= 1
+
+        def _answer(self) -> None:
             path = self.path.split("?", 1)[0]
+            site.request_times.append((path, time.time()))
             site.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
             if path in site.redirects:
                 self.send_response(302)
@@ -108,10 +129,11 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve(site: Site) -> Iterator[Site]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+def serve(site: Site, host: str = "127.0.0.1") -> Iterator[Site]:
+    """Serve ``site`` on a free port of ``host`` (any 127.x.y.z: a second host for per-host limits)."""
+    server = ThreadingHTTPServer((host, 0), _handler(site))
     server.daemon_threads = True
-    site.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    site.base_url = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -147,3 +169,22 @@ def read_articles(settings: Settings, timeout_s: float = 20.0, expect: int | Non
         return articles
     finally:
         consumer.close()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_ingest(settings: Settings, tmp_path: Path, name: str = "ingest") -> subprocess.Popen:
+    """``python -m newsflow ingest`` in its own process, logging to ``tmp_path/<name>.log``."""
+    config = tmp_path / f"{name}.yaml"
+    config.write_text(yaml.safe_dump(settings.model_dump(mode="json", exclude={"database_url", "kafka_bootstrap_servers"})))
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
+        "DATABASE_URL": settings.database_dsn(),
+    }
+    log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsflow", "ingest", "--config", str(config)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )

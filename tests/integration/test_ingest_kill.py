@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
-import yaml
 
 from ingest.service import run_ingest
 from newsflow.lifecycle import Stopper
 from newsflow.settings import FeedConfig, FetchConfig, Settings
 
-from .ingest_site import Site, article_html, read_articles, rss, serve
+from .ingest_site import Site, article_html, read_articles, rss, serve, start_ingest
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 STORIES = 30
-
-
-def _start_ingest(settings: Settings, tmp_path: Path) -> subprocess.Popen:
-    config = tmp_path / "ingest.yaml"
-    config.write_text(yaml.safe_dump(settings.model_dump(mode="json", exclude={"database_url", "kafka_bootstrap_servers"})))
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
-        "DATABASE_URL": settings.database_dsn(),
-    }
-    log = open(tmp_path / "ingest.log", "wb")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "newsflow", "ingest", "--config", str(config)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
 
 
 def _seen(settings: Settings) -> int:
@@ -70,6 +51,8 @@ def _settings(make_settings: Callable[..., Settings], site: Site) -> Settings:
         feeds=[FeedConfig(url=f"{site.base_url}/feed.xml")],
         fetch=FetchConfig(allow_private_addresses=True, total_timeout_s=10.0, per_host_concurrency=2),
         extract_workers=1,
+        # The restart after the SIGKILL waits for the dead process's lease on the feed.
+        ingest_lease_s=4.0,
     )
 
 
@@ -77,7 +60,7 @@ def test_sigkill_mid_run_loses_nothing(make_settings: Callable[..., Settings], t
     with serve(Site()) as site:
         expected = _slow_site(site)
         settings = _settings(make_settings, site)
-        proc = _start_ingest(settings, tmp_path)
+        proc = start_ingest(settings, tmp_path)
         try:
             _wait_for_seen(settings, 5, proc)
         finally:
@@ -99,7 +82,7 @@ def test_sigterm_finishes_in_hand_work_and_exits_0(make_settings: Callable[..., 
     with serve(Site()) as site:
         expected = _slow_site(site)
         settings = _settings(make_settings, site)
-        proc = _start_ingest(settings, tmp_path)
+        proc = start_ingest(settings, tmp_path)
         _wait_for_seen(settings, 3, proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0, (tmp_path / "ingest.log").read_text()[-3000:]

@@ -17,8 +17,8 @@ import pytest
 
 from newsflow.settings import FeedConfig, FetchConfig, Settings
 
-from .ingest_site import Site, article_html, rss, serve
-from .test_ingest_kill import _start_ingest, _wait_for_seen
+from .ingest_site import Site, article_html, rss, serve, start_ingest
+from .test_ingest_kill import _wait_for_seen
 
 pytestmark = [
     pytest.mark.integration,
@@ -68,7 +68,7 @@ def test_sigkill_of_ingest_leaves_no_pool_process(make_settings: Callable[..., S
             fetch=FetchConfig(allow_private_addresses=True, total_timeout_s=10.0),
             extract_workers=2,
         )
-        proc = _start_ingest(settings, tmp_path)
+        proc = start_ingest(settings, tmp_path)
         try:
             _wait_for_seen(settings, 3, proc)
             pool = _descendants(proc.pid)

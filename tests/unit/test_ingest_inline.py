@@ -1,0 +1,37 @@
+"""Extraction inside an ingest worker (no pool): results as the pool's, and a runaway page is cut."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from ingest.extract import extract_page
+from ingest.service import _InlineExtractor
+from newsflow.errors import TransientError
+from tests.integration.ingest_site import article_html
+
+
+def _spin(seconds: float) -> int:
+    """Pure-Python work standing in for a pathological page."""
+    deadline, n = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline:
+        n += 1
+    return n
+
+
+def test_inline_extraction_gives_the_page() -> None:
+    html = article_html(7, "Story 7").encode()
+    page = asyncio.run(_InlineExtractor().run(extract_page, html, "text/html; charset=utf-8", "http://x.test/7"))
+    assert page.ok and "Paragraph 5 of story 7" in page.text
+
+
+def test_a_runaway_extraction_is_cut_and_the_next_one_runs() -> None:
+    extractor = _InlineExtractor(timeout_s=0.2)
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="timed out"):
+        asyncio.run(extractor.run(_spin, 30.0))
+    assert time.monotonic() - started < 5
+    assert asyncio.run(extractor.run(_spin, 0.01)) > 0  # the alarm was cleared
+    time.sleep(0.3)  # and does not fire later
