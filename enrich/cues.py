@@ -98,8 +98,23 @@ def is_negated(article: Article, sentence: tuple[int, int], window_start: int, w
     if article.has_cue("negation", max(sentence[0], trigger.start - 30), trigger.start) and _NO_BEFORE.search(article.text, max(sentence[0], trigger.start - 30), trigger.start):
         return True
     if sentence[0] < window_start and article.has_cue("negation", sentence[0], window_start):
-        return bool(_DENIAL_BEFORE.search(article.text, sentence[0], window_start))
-    return False
+        if _DENIAL_BEFORE.search(article.text, sentence[0], window_start):
+            return True
+    # Doubt reaches the trigger from before its window, or, when the actor follows the trigger, from before the trigger.
+    doubted_end = window_start if sentence[0] < window_start else trigger.start
+    return article.has_cue("negation", sentence[0], doubted_end) and bool(_DOUBTED_BEFORE.search(article.text, sentence[0], doubted_end))
+
+
+# "there is little evidence that Moscow has reduced", "played down the prospect
+# of further OPEC+ cuts", "no basis to believe there is a ban": doubt cast on
+# the event itself.
+_DOUBTED_BEFORE = re.compile(
+    r"\b(?:(?:little|no|scant|hardly\s+any)\s+(?:evidence|signs?|indications?|basis)(?:\s+to\s+(?:believe|suggest|think))?(?:\s+that)?"
+    r"|play(?:s|ed|ing)?\s+down\s+(?:the\s+)?(?:prospects?|possibility|chances?|talk|speculation|reports?|likelihood)\s+(?:of|that))"
+    r"(?:\s+(?:there\s+(?:is|was|were|are)|further|more|new|any|an?|the|so\s+far))*"
+    r"(?:\s+[\w'’+-]+(?:\s+[\w'’+-]+)?\s+(?:had|has|have|was|were|is|are|would|will|could)(?:\s+(?:so\s+far|yet|actually|really))?(?:\s+been)?)?\s*$",
+    re.I,
+)
 
 
 # "Alrosa to halt sales in March": a name followed by "to" and the action, the

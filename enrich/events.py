@@ -314,6 +314,8 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
     mode = modality(article, window_start, window, trigger, rule)
     if not negated and rule.action in _CANCELLABLE and _cancelled(text, trigger.end, sentence[1]):
         negated, mode = True, "planned"  # "a planned strike ... was called off": it will not happen
+    elif not negated and _abandoned(text, sentence, trigger):
+        negated = True  # "scrapped its target to cut output", "withdrew its bid for Terra"
     action = rule.action
     if rule.negates or _LIFTED_BEFORE.search(text, max(sentence[0], trigger.start - 60), trigger.start):
         # Lifting a measure (annotation-guide.md): its resume code where it has
@@ -353,6 +355,38 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
 
 
 _LIFTED_BEFORE = re.compile(LIFTED + "$", re.I)
+
+# Giving up a plan, target or bid: what it was for will not happen.
+_GIVE_UP = (
+    r"\b(?:scrap(?:s|ped|ping)?|drop(?:s|ped|ping)?|abandon(?:s|ed|ing)?|shelv(?:e|es|ed|ing)|withdr(?:ew|aw|awn|aws|awing)"
+    r"|ditch(?:es|ed|ing)?|jettison(?:s|ed|ing)?|walk(?:s|ed|ing)?\s+away\s+from|back(?:s|ed|ing)?\s+away\s+from"
+    r"|pull(?:s|ed|ing)?\s+out\s+of|g[ai]ve\s+up|giving\s+up|ended|terminat(?:e|es|ed|ing))\s+"
+    r"(?:(?:its|their|his|her|the|a|an|this|that)\s+)?(?:[\w$.,%-]+\s+){0,4}?"
+)
+_ABANDONED_PLAN = re.compile(
+    _GIVE_UP + r"(?:plans?|targets?|goals?|ambitions?|attempts?|efforts?|proposals?|pledges?|promises?|bids?|offers?|talks|deal)"
+    r"\s+(?:to|for|of|on)\s+(?:[\w'’-]+\s+){0,3}$",
+    re.I,
+)
+# "withdrew its year-long bid", "dropped its offer": the trigger is the bid itself.
+_ABANDONED_BID = re.compile(_GIVE_UP + r"$", re.I)
+# "the attempt to take over Potash Corp ultimately failed", "the bid lapsed".
+_FAILED_AFTER = re.compile(
+    r"\s*(?:(?!(?:but|while|after|as|because)\b)[\w'’.$-]+\s+){0,10}?(?:(?:ultimately|eventually|later|finally)\s+)?(?:failed|collapsed|lapsed|fell\s+through|fell\s+apart)\b",
+    re.I,
+)
+_BID_WORDS = frozenset({"bid", "bids", "offer", "offers", "takeover", "takeovers", "attempt", "approach", "proposal"})
+
+
+def _abandoned(text: str, sentence: tuple[int, int], trigger: Trigger) -> bool:
+    """A plan, target or bid given up before the trigger, or a bid that failed after it."""
+    head = max(sentence[0], trigger.start - 90)
+    words = text[trigger.start : trigger.end].lower().split()
+    if _ABANDONED_PLAN.search(text, head, trigger.start):
+        return True
+    if trigger.rule.action == "acquisition" and words and words[0] in _BID_WORDS and _ABANDONED_BID.search(text, head, trigger.start):
+        return True
+    return trigger.rule.action == "acquisition" and _FAILED_AFTER.match(text, trigger.end, sentence[1]) is not None
 _RESUME_CODE = {"force_majeure": "sales_resume", "sales_halt": "sales_resume"}
 
 

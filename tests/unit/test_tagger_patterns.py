@@ -395,3 +395,33 @@ def test_hyphenated_auctions_are_sales():
 def test_a_price_object_may_carry_three_modifiers():
     text = "Albemarle trimmed its spodumene term contract prices by 10% for the fourth quarter."
     assert ("Albemarle", "price_cut") in pairs(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Shell scrapped its previous target to cut oil output by 20% by 2030.", ("Shell", "output_cut", True)),
+        ("Norway's Hydro drops plan to buy Rio Tinto assets.", ("Norsk Hydro", "acquisition", True)),
+        ("CF Industries withdrew its year-long hostile bid for Terra Industries last month.", ("CF Industries", "acquisition", True)),
+        ("BHP Billiton's attempt to take over Potash Corp ultimately failed.", ("BHP", "acquisition", True)),
+        ("There is little evidence that Saudi Aramco has cut output.", ("Saudi Aramco", "output_cut", True)),
+        ("The minister said there was no basis to believe there is a ban on Australian coal imports by China.", ("China", "import_ban", True)),
+        # Not given up, not doubted: the event stands.
+        ("Rio Tinto agreed to buy the mine, which failed to meet targets.", ("Rio Tinto", "acquisition", False)),
+        ("Saudi Aramco, with little fanfare, cut output.", ("Saudi Aramco", "output_cut", False)),
+    ],
+)
+def test_plans_given_up_and_events_doubted_are_negated(text, expected):
+    assert {(actor, action, negated) for actor, action, negated, _ in events_of(text)} == {expected}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "British car output falls 13 percent in August",
+        "Jaguar Land Rover to cut output at UK car plant after warnings on Brexit, diesel",
+        "Germany wants to lay the groundwork for large-scale battery production in Europe.",
+    ],
+)
+def test_output_of_manufactured_goods_is_not_a_commodity_event(text):
+    assert events_of(text) == set()
