@@ -28,12 +28,14 @@ def rss_item(item: str, doctype: str = "") -> bytes:
 
 
 def parse_or_error(body: bytes, budget_s: float = 2.0) -> list[FeedEntry] | PermanentError:
-    started = time.monotonic()
+    """Parse, within a budget of this process's CPU time: an expansion attack
+    takes minutes, while wall-clock time would also count a busy machine."""
+    started = time.process_time()
     try:
         result: list[FeedEntry] | PermanentError = parse_feed(URL, body).entries
     except PermanentError as exc:
         result = exc
-    assert time.monotonic() - started < budget_s
+    assert time.process_time() - started < budget_s
     return result
 
 
