@@ -72,6 +72,16 @@ _STOP_NAMES = frozenset(
     About Neither Either Recommended Related Read More Click Subscribe Advertisement ADVERTISEMENT Photo Source Update""".split()
 )
 
+# Words that name a company only with others ("Global Mining", "Pacific Basin"):
+# alone, they are a heading, a title or an adjective.
+_GENERIC_ALONE = frozenset(
+    """Global Strategic Pacific Atlantic Group Deputy Motor Motors Strike National International General United American
+    Royal Western Eastern Northern Southern Central First Premier Capital Energy Resources Mining Metals Minerals Gold
+    Oil Gas Power Steel Coal Iron Copper Industries Holdings Partners Ventures Investments Trading Commodities Markets
+    Market Exchange Trust Fund Bank Council Union Federal State Republic Government Ministry Department Agency Authority
+    Office Commission Board Committee Association Institute Foundation Project Mine Field Plant Port Terminal Rod Spot""".split()
+)
+
 
 @dataclass(slots=True)
 class ProducerMention:
@@ -224,7 +234,7 @@ def _clean(name: str) -> str | None:
     if not words or len(words) > 6:
         return None
     name = " ".join(words)
-    if name in _STOP_NAMES or len(name) < 3 or _INDUSTRY_ONLY.fullmatch(name):
+    if name in _STOP_NAMES or name in _GENERIC_ALONE or len(name) < 3 or _INDUSTRY_ONLY.fullmatch(name):
         return None
     return name
 
