@@ -245,6 +245,8 @@ def _resume_after(dsn: str, newsroom: Newsroom, services: Services) -> tuple[flo
 @contextlib.contextmanager
 def _pipeline_in_flight(cluster, database_url, tmp_path, running) -> Iterator[tuple[Settings, Newsroom, Services, str]]:
     """The three services on a loopback feed site, past their first wave, with more waves coming."""
+    # A test before may have left a restarted node still catching up: start from a cluster in sync.
+    cluster.wait_ready()
     site = Site()
     with serve(site):
         newsroom = Newsroom(site)
