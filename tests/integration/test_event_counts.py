@@ -18,13 +18,15 @@ import psycopg
 import pytest
 from kafka import TopicPartition
 
+from newsflow.errors import ConfigError
 from newsflow.models import EnrichedArticle, Event, Tags, TimeRef
 from sinks.postgres import connect, upsert_articles, write_rows
 from sinks.rows import article_rows
-from sinks.schema import migrate
+from sinks.schema import MIGRATIONS, migrate
 from tests.factories import raw_article
 from webapp.filters import Filters
 from webapp.queries import raw_counts, scope, timeline_counts
+from webapp.serve import check_schema
 
 pytestmark = pytest.mark.integration
 
@@ -211,3 +213,13 @@ def test_the_timeline_reads_the_rollup_for_whole_periods(conn) -> None:
         assert inflated != raw_counts(conn, scope(windowed, COUNTRIES), "year")
         assert sum(row["n"] for row in inflated) >= 1000
         raise RuntimeError("undo the inflation")
+
+
+def test_serve_refuses_a_database_without_the_rollup_and_says_how_to_migrate(database_url) -> None:
+    with connect(database_url) as connection:
+        migrate(connection, MIGRATIONS[:4])
+    with pytest.raises(ConfigError, match="version 4, the page needs 5"):
+        check_schema(database_url)
+    with connect(database_url) as connection:
+        assert migrate(connection) == [5]
+    check_schema(database_url)

@@ -9,7 +9,7 @@ import pytest
 from webapp.filters import FilterError, Filters, parse_filters
 from webapp.highlight import locate, pieces
 from webapp.queries import count_pieces
-from webapp.timeline import bucket_end, bucket_unit, count_chart, event_chart, ticks, Scale
+from webapp.timeline import Mark, Scale, bucket_end, bucket_unit, count_chart, event_chart, ticks
 
 
 # -- filters -------------------------------------------------------------------
@@ -189,3 +189,10 @@ def test_count_pieces_use_the_coarsest_whole_periods():
         ("month", date(2024, 1, 1), date(2025, 1, 1))]
     assert count_pieces(None, date(2024, 1, 1), "year") == []
     assert count_pieces(date(2024, 1, 1), date(9999, 12, 31), "year") == []
+
+
+def test_mark_glyphs_are_numbers_only_svg():
+    circle = Mark(x=10.5, y=20, kind="planned", href="/e", title="t", radius=3.25)
+    cross = Mark(x=10.5, y=20, kind="negated", href="/e", title="t", radius=4.5)
+    assert str(circle.glyph) == '<circle class="glyph" cx="10.5" cy="20.0" r="3.25"></circle>'
+    assert str(cross.glyph) == '<path class="glyph" d="M6.0,15.5L15.0,24.5M6.0,24.5L15.0,15.5"></path>'
