@@ -221,9 +221,16 @@ _V4_TOPIC_ID = ("ALTER TABLE kafka_offsets ADD COLUMN topic_id text NOT NULL DEF
 # old events, a cascade from a deleted article, a bulk load. A replay that
 # changes nothing writes no event and so no count; a rollback undoes both; a
 # row brought to 0 is deleted, so only periods and lanes with events remain,
-# as the raw query sees them. Every change is one upsert of signed counts,
-# keys in a fixed order, so two sinks lock shared rows alike. ``kind`` is
-# what the page draws (webapp/queries.py KIND): negated wins over modality.
+# as the raw query sees them. ``kind`` is what the page draws
+# (webapp/queries.py KIND): negated wins over modality.
+#
+# Two sinks touch the same rows (this year's row of a busy producer is in
+# every batch), and a rewrite changes them twice (its delete, then its
+# insert), so two writers could each hold a row the other wants: a deadlock.
+# Each trigger first takes a transaction-scoped advisory lock ("nfcounts"), so
+# writers of events take turns from their first change of the counts to their
+# commit, which the shared rows mostly imposed anyway; the rest of the batch
+# (articles, other children) still runs side by side.
 _V5_EVENT_COUNTS = (
     """
     CREATE TABLE event_counts (
@@ -244,6 +251,7 @@ _V5_EVENT_COUNTS = (
     """
     CREATE FUNCTION event_counts_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        PERFORM pg_advisory_xact_lock(7955155122159252595);  -- 'nfcounts', see above
         INSERT INTO event_counts AS c (grain, period, actor, object, kind, n)
         SELECT g.grain, date_trunc(g.grain, e.on_date::timestamp)::date, e.actor, e.object,
                CASE WHEN e.negated THEN 'negated' ELSE e.modality END, count(*)
@@ -258,6 +266,7 @@ _V5_EVENT_COUNTS = (
     """
     CREATE FUNCTION event_counts_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        PERFORM pg_advisory_xact_lock(7955155122159252595);  -- 'nfcounts', see above
         INSERT INTO event_counts AS c (grain, period, actor, object, kind, n)
         SELECT g.grain, date_trunc(g.grain, e.on_date::timestamp)::date, e.actor, e.object,
                CASE WHEN e.negated THEN 'negated' ELSE e.modality END, -count(*)
@@ -273,6 +282,7 @@ _V5_EVENT_COUNTS = (
     """
     CREATE FUNCTION event_counts_updated() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        PERFORM pg_advisory_xact_lock(7955155122159252595);  -- 'nfcounts', see above
         INSERT INTO event_counts AS c (grain, period, actor, object, kind, n)
         SELECT g.grain, date_trunc(g.grain, e.on_date::timestamp)::date, e.actor, e.object, e.kind, sum(e.d)
         FROM (
@@ -293,6 +303,7 @@ _V5_EVENT_COUNTS = (
     """
     CREATE FUNCTION event_counts_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        PERFORM pg_advisory_xact_lock(7955155122159252595);
         DELETE FROM event_counts;
         RETURN NULL;
     END

@@ -10,6 +10,7 @@ equal the raw query's under every filter.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -223,3 +224,32 @@ def test_serve_refuses_a_database_without_the_rollup_and_says_how_to_migrate(dat
     with connect(database_url) as connection:
         assert migrate(connection) == [5]
     check_schema(database_url)
+
+
+def test_two_sinks_writing_and_rewriting_at_once_keep_the_counts_exact(conn, database_url) -> None:
+    """Two writers share rollup rows (same actors and months): no update is lost, and no
+    deadlock although a rewrite changes shared rows twice (the triggers' advisory lock)."""
+    failures: list[BaseException] = []
+
+    def sink(first: int) -> None:
+        rng = random.Random(first)
+        try:
+            with connect(database_url) as own:
+                for batch in range(12):
+                    ids = range(first + batch * 5, first + batch * 5 + 5)
+                    # New articles, plus a rewrite of the previous batch's.
+                    articles = [story(n, rng) for n in ids]
+                    articles += [story(n - 5, rng, version=batch) for n in ids if batch]
+                    write(own, articles)
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            failures.append(error)
+
+    threads = [threading.Thread(target=sink, args=(first,)) for first in (0, 1000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 120
+    assert rollup(conn) == expected(conn)
