@@ -214,7 +214,8 @@ _V4_TOPIC_ID = ("ALTER TABLE kafka_offsets ADD COLUMN topic_id text NOT NULL DEF
 # months or years is a sum of rows here and equals the raw count exactly; the
 # page counts raw events for the rest (part-months, action filters). The
 # action is left out on purpose: with it, the rows were half as many as the
-# events (548,000 a million in the benchmark) and summing them as slow.
+# events (548,000 for a million events in the benchmark), and summing them
+# was nearly as slow as counting the events.
 #
 # Statement-level triggers keep it in the transaction that writes the events,
 # whoever writes them: the sink's COPY, its delete of a re-enriched article's
@@ -229,8 +230,8 @@ _V4_TOPIC_ID = ("ALTER TABLE kafka_offsets ADD COLUMN topic_id text NOT NULL DEF
 # insert), so two writers could each hold a row the other wants: a deadlock.
 # Each trigger first takes a transaction-scoped advisory lock ("nfcounts"), so
 # writers of events take turns from their first change of the counts to their
-# commit, which the shared rows mostly imposed anyway; the rest of the batch
-# (articles, other children) still runs side by side.
+# commit, which the shared rows mostly imposed anyway; what a batch writes
+# before its events (articles, producers) still runs side by side.
 _V5_EVENT_COUNTS = (
     """
     CREATE TABLE event_counts (
