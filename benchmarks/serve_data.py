@@ -4,6 +4,10 @@ The rows are made up but shaped like the sink's: catalogue producers and
 countries as actors (a few of them far more active than the rest, as in real
 news), the action vocabulary, commodities as objects, dates over six years,
 mostly asserted events with some planned, possible and negated ones.
+
+The timeline's rollup (``event_counts``) is filled as in production: the
+triggers of migration 5 run on this COPY of ``article_events`` as they do on
+the sink's, in the same transaction.
 """
 
 from __future__ import annotations

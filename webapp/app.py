@@ -195,7 +195,7 @@ class Pages:
             f"Showing {start.isoformat()} to {end.isoformat()}; set the dates to see another period.")
         windowed = replace(filters, date_from=start, date_to=end)
         unit = bucket_unit(start, end)
-        counts = queries.timeline_counts(conn, queries.scope(windowed, self.countries_of), unit)
+        counts = queries.timeline_counts(conn, windowed, self.countries_of, unit)
         return count_chart(counts, start, end, unit, cell_links(windowed)), note
 
     def _lane_link(self, filters: Filters):
@@ -255,11 +255,13 @@ def _templates() -> jinja2.Environment:
 def cell_links(filters: Filters):
     """Links to the event list for one lane (and one bucket and kind of it).
 
-    The lane's part of the query string is built once: a count chart has
-    hundreds of cells and rebuilding each whole link was most of its cost.
+    The lane's part of the query string is built once, and each kind's: a
+    count chart has up to a few thousand cells, and urlencoding each whole
+    link was most of its cost. ISO dates need no quoting.
     """
     whole_lane: dict[str, str] = {}  # the lane's filter, as it is
     lane_only: dict[str, str] = {}  # the lane's filter without dates or kinds, for a cell
+    kind_part: dict[str, str] = {}  # "modality=..." per kind
 
     def link(name: str, start: date | None, end: date | None, kind: str | None) -> str:
         if name not in whole_lane:
@@ -268,8 +270,10 @@ def cell_links(filters: Filters):
             lane_only[name] = narrowed.query(page=1, date_from=None, date_to=None, kinds=())
         if not (start and end and kind):
             return "/events?" + whole_lane[name]
-        cell = urlencode([("from", max(start, filters.date_from or start).isoformat()),
-                          ("to", min(end, filters.date_to or end).isoformat()), ("modality", kind)])
+        if kind not in kind_part:
+            kind_part[kind] = urlencode([("modality", kind)])
+        first, last = max(start, filters.date_from or start), min(end, filters.date_to or end)
+        cell = f"from={first.isoformat()}&to={last.isoformat()}&{kind_part[kind]}"
         return "/events?" + "&".join(q for q in (lane_only[name], cell) if q)
     return link
 

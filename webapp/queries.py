@@ -4,13 +4,15 @@ every value a bound parameter.
 Events are placed in time by ``article_events.on_date`` (their own start, else
 their article's publication date; see migration 3 in sinks/schema.py), which
 the indexes cover, so the timeline and the list stay fast on a million events.
+The timeline's counts over wide windows add up a rollup of events per month and
+year (``event_counts``, migration 5) instead of counting every event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 import psycopg
@@ -37,8 +39,10 @@ class Scope:
     lanes: str = "producer"  # what a lane is: producer, country or commodity
 
 
-def scope(filters: Filters, countries_of: dict[str, str]) -> Scope:
+def scope(filters: Filters, countries_of: dict[str, str], kind: sql.Composable = KIND) -> Scope:
     """The WHERE clause for ``filters``; ``countries_of`` maps an actor to its country.
+
+    ``kind`` is how a row says its kind: :data:`KIND` on events, a column on the rollup.
 
     An event's country is its actor's catalogue country, or the actor itself
     when the actor is a country (a government's ban); its commodity is its
@@ -67,7 +71,7 @@ def scope(filters: Filters, countries_of: dict[str, str]) -> Scope:
     if filters.commodities:
         add("e.object", "commodities", list(filters.commodities))
     if filters.kinds:
-        conditions.append(sql.SQL("{} = ANY(%(kinds)s)").format(KIND))
+        conditions.append(sql.SQL("{} = ANY(%(kinds)s)").format(kind))
         params["kinds"] = list(filters.kinds)
     if filters.date_from:
         conditions.append(sql.SQL("e.on_date >= %(date_from)s"))
@@ -146,19 +150,153 @@ _COUNTS = """
         FROM article_events e {join}
         WHERE {where} AND e.on_date IS NOT NULL AND {lane} IS NOT NULL
         GROUP BY 1, 2, 3
-    ), top AS (
+    ), {top}
+"""
+# The busiest lanes of ``counts``, each with its total.
+_TOP = """
+    top AS (
         SELECT lane, sum(n) AS total FROM counts GROUP BY lane ORDER BY total DESC, lane LIMIT %(lanes)s
     )
     SELECT c.lane, c.bucket, c.kind, c.n, t.total
     FROM counts c JOIN top t USING (lane)
     ORDER BY t.total DESC, c.lane, c.bucket, c.kind
 """
+# The same counts, each period piece read from where it is cheapest (see
+# count_pieces): the rollup (event_counts, migration 5 in sinks/schema.py) for
+# whole years and months, the events themselves for the part-months at either
+# end, which read the date index over a month at most. So the cost no longer
+# grows with the number of events in the window. Counted per month, the busiest
+# lanes are chosen first from the coarsest pieces (whole years where the window
+# has them), and only those lanes are counted per bucket: a four-year window
+# would otherwise sum every lane's 48 months to keep 15 lanes.
+_PIECE_COUNTS = """
+    WITH counts AS (
+        SELECT lane, bucket, kind, sum(n)::bigint AS n FROM ({pieces}) AS pieces GROUP BY 1, 2, 3
+    ), {top}
+"""
+_TOP_FIRST_COUNTS = """
+    WITH totals AS (
+        SELECT lane, sum(n) AS total FROM ({total_pieces}) AS pieces GROUP BY lane
+    ), top AS (
+        SELECT lane, total FROM totals ORDER BY total DESC, lane LIMIT %(lanes)s
+    ), counts AS (
+        SELECT lane, bucket, kind, sum(n)::bigint AS n FROM ({bucket_pieces}) AS pieces GROUP BY 1, 2, 3
+    )
+    SELECT c.lane, c.bucket, c.kind, c.n, t.total
+    FROM counts c JOIN top t USING (lane)
+    ORDER BY t.total DESC, c.lane, c.bucket, c.kind
+"""
+_ROLLUP_PIECE = """
+    SELECT {lane} AS lane, date_trunc(%(unit)s, e.period::timestamp)::date AS bucket, e.kind, e.n
+    FROM event_counts e {join}
+    WHERE {where} AND e.grain = {grain} AND e.period >= {start} AND e.period < {stop} AND {lane} IS NOT NULL
+"""
+_EVENTS_PIECE = """
+    SELECT {lane} AS lane, date_trunc(%(unit)s, e.on_date::timestamp)::date AS bucket, {kind} AS kind, 1 AS n
+    FROM article_events e {join}
+    WHERE {where} AND e.on_date >= {start} AND e.on_date < {stop} AND {lane} IS NOT NULL
+"""
+_IN_TOP = sql.SQL(" AND {} IN (SELECT lane FROM top)")
+ROLLUP_KIND = sql.SQL("e.kind")  # event_counts stores KIND's value
+LAST_ROLLUP_DAY = date(9998, 12, 1)  # beyond it, the first day of the next year does not exist
 
 
-def timeline_counts(conn: psycopg.Connection, s: Scope, unit: str, lanes: int = MAX_LANES) -> list[dict]:
-    """Events per lane, ``unit`` (week, month, year) and kind, for the busiest lanes."""
-    query = sql.SQL(_COUNTS).format(lane=s.lane, kind=KIND, join=s.join, where=s.where)
+def timeline_counts(
+    conn: psycopg.Connection, filters: Filters, countries_of: dict[str, str], unit: str, lanes: int = MAX_LANES
+) -> list[dict]:
+    """Events per lane, ``unit`` (week, month, year) and kind, for the busiest lanes.
+
+    The same answer as :func:`raw_counts` (tests/integration/test_event_counts.py),
+    from the rollup where the window holds whole months and no action is
+    asked (the rollup has no action column).
+    """
+    buckets = count_pieces(filters.date_from, filters.date_to, unit)
+    if filters.actions or all(source == "events" for source, _, _ in buckets):
+        return raw_counts(conn, scope(filters, countries_of), unit, lanes)
+    totals = count_pieces(filters.date_from, filters.date_to, "year")
+    # Each piece bounds its own dates; the filter's dates are the pieces' outer bounds.
+    undated = replace(filters, date_from=None, date_to=None)
+    events, rollup = scope(undated, countries_of), scope(undated, countries_of, kind=ROLLUP_KIND)
+    params: dict[str, Any] = {**events.params, "unit": unit, "lanes": lanes}
+    if totals == buckets:  # no coarser pieces to choose the lanes from
+        pieces = _pieces(buckets, "b", events, rollup, params, sql.SQL(""))
+        query = sql.SQL(_PIECE_COUNTS).format(pieces=pieces, top=sql.SQL(_TOP))
+    else:
+        query = sql.SQL(_TOP_FIRST_COUNTS).format(
+            total_pieces=_pieces(totals, "t", events, rollup, params, sql.SQL("")),
+            bucket_pieces=_pieces(buckets, "b", events, rollup, params, _IN_TOP.format(events.lane)),
+        )
+    return _rows(conn, query, params)
+
+
+def _pieces(
+    pieces: list[tuple[str, date, date]], prefix: str, events: Scope, rollup: Scope, params: dict[str, Any],
+    extra: sql.Composable,
+) -> sql.Composable:
+    """The UNION ALL of ``pieces`` as (lane, bucket, kind, n) rows, each with ``extra`` conditions;
+    their bounds go into ``params``."""
+    parts = []
+    for number, (source, start, stop) in enumerate(pieces):
+        names = {key: f"{prefix}{key}{number}" for key in ("start", "stop", "grain")}
+        params |= {names["start"]: start, names["stop"]: stop}
+        bounds = {"start": sql.Placeholder(names["start"]), "stop": sql.Placeholder(names["stop"])}
+        if source == "events":
+            part = sql.SQL(_EVENTS_PIECE).format(
+                lane=events.lane, kind=KIND, join=events.join, where=events.where, **bounds)
+        else:
+            params[names["grain"]] = source
+            part = sql.SQL(_ROLLUP_PIECE).format(lane=rollup.lane, join=rollup.join, where=rollup.where,
+                                                 grain=sql.Placeholder(names["grain"]), **bounds)
+        parts.append(sql.Composed([part, extra]))
+    return sql.SQL(" UNION ALL ").join(parts)
+
+
+def raw_counts(conn: psycopg.Connection, s: Scope, unit: str, lanes: int = MAX_LANES) -> list[dict]:
+    """:func:`timeline_counts` from the events alone, whatever the window."""
+    query = sql.SQL(_COUNTS).format(lane=s.lane, kind=KIND, join=s.join, where=s.where, top=sql.SQL(_TOP))
     return _rows(conn, query, {**s.params, "unit": unit, "lanes": lanes})
+
+
+def count_pieces(start: date | None, end: date | None, unit: str) -> list[tuple[str, date, date]]:
+    """[start, end] cut into pieces ``(source, first day, day after)`` that tile it in order
+    ([] when the rollup cannot serve it).
+
+    The source is ``year`` or ``month`` (whole periods of the rollup) or
+    ``events`` (the part-periods at the ends). Whole years serve counts per
+    year, whole months counts per month or year; weeks straddle months, so
+    counts per week read events only, as does a window without both ends.
+    """
+    if start is None or end is None or start > end or end >= LAST_ROLLUP_DAY:
+        return []  # nothing for the rollup: the caller counts the events
+    grains = {"year": ("year", "month"), "month": ("month",)}.get(unit, ())
+    return _split(start, end + timedelta(days=1), grains)
+
+
+def _split(start: date, stop: date, grains: tuple[str, ...]) -> list[tuple[str, date, date]]:
+    if start >= stop:
+        return []
+    if not grains:
+        return [("events", start, stop)]
+    grain, finer = grains[0], grains[1:]
+    first, last = _period_after(start, grain), _period_of(stop, grain)
+    if first >= last:
+        return _split(start, stop, finer)
+    return [*_split(start, first, finer), (grain, first, last), *_split(last, stop, finer)]
+
+
+def _period_of(day: date, grain: str) -> date:
+    """The first day of ``day``'s month or year."""
+    return date(day.year, 1, 1) if grain == "year" else date(day.year, day.month, 1)
+
+
+def _period_after(day: date, grain: str) -> date:
+    """``day`` if it starts a month (year), else the first day of the next one."""
+    period = _period_of(day, grain)
+    if period == day:
+        return day
+    if grain == "year":
+        return date(day.year + 1, 1, 1)
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 _EVENT_COLUMNS = """

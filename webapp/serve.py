@@ -18,7 +18,7 @@ from newsflow.errors import ConfigError
 from newsflow.settings import Settings
 from webapp import queries
 
-NEEDED_SCHEMA = 3  # migration 3 adds the event dates and indexes the page reads
+NEEDED_SCHEMA = 5  # 3: the event dates and indexes the page reads; 5: the timeline's event counts
 
 
 def serve(settings: Settings, host: str, port: int) -> int:

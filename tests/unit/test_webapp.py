@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from webapp.filters import FilterError, Filters, parse_filters
 from webapp.highlight import locate, pieces
-from webapp.timeline import bucket_end, bucket_unit, count_chart, event_chart, ticks, Scale
+from webapp.queries import count_pieces
+from webapp.timeline import Mark, Scale, bucket_end, bucket_unit, count_chart, event_chart, ticks
 
 
 # -- filters -------------------------------------------------------------------
@@ -153,3 +154,45 @@ def test_count_cells_link_to_the_list_of_their_events():
         actions=("sales",), countries=("Russia",), kinds=("asserted", "negated"),
         date_from=date(2023, 10, 4), date_to=date(2023, 12, 31), lanes="country",
     )
+
+
+@pytest.mark.parametrize("start, end, unit", [
+    (date(2024, 1, 1), date(2024, 12, 31), "month"),
+    (date(2019, 6, 15), date(2025, 3, 10), "year"),
+    (date(2024, 1, 15), date(2024, 2, 29), "month"),
+    (date(2023, 12, 31), date(2024, 1, 1), "year"),
+    (date(2024, 1, 2), date(2024, 3, 30), "week"),
+])  # fmt: skip
+def test_count_pieces_tile_the_window_with_whole_periods(start, end, unit):
+    pieces = count_pieces(start, end, unit)
+    assert pieces[0][1] == start and pieces[-1][2] == end + timedelta(days=1)
+    assert all(a[2] == b[1] for a, b in zip(pieces, pieces[1:]))  # contiguous, no gap or overlap
+    for source, first, stop in pieces:
+        assert first < stop
+        if source == "year":
+            assert unit == "year" and (first.month, first.day, stop.month, stop.day) == (1, 1, 1, 1)
+        elif source == "month":
+            assert unit != "week" and first.day == 1 and stop.day == 1
+    if unit == "week":
+        assert [p[0] for p in pieces] == ["events"]
+
+
+def test_count_pieces_use_the_coarsest_whole_periods():
+    assert count_pieces(date(2019, 6, 15), date(2025, 3, 10), "year") == [
+        ("events", date(2019, 6, 15), date(2019, 7, 1)),
+        ("month", date(2019, 7, 1), date(2020, 1, 1)),
+        ("year", date(2020, 1, 1), date(2025, 1, 1)),
+        ("month", date(2025, 1, 1), date(2025, 3, 1)),
+        ("events", date(2025, 3, 1), date(2025, 3, 11)),
+    ]
+    assert count_pieces(date(2024, 1, 1), date(2024, 12, 31), "month") == [
+        ("month", date(2024, 1, 1), date(2025, 1, 1))]
+    assert count_pieces(None, date(2024, 1, 1), "year") == []
+    assert count_pieces(date(2024, 1, 1), date(9999, 12, 31), "year") == []
+
+
+def test_mark_glyphs_are_numbers_only_svg():
+    circle = Mark(x=10.5, y=20, kind="planned", href="/e", title="t", radius=3.25)
+    cross = Mark(x=10.5, y=20, kind="negated", href="/e", title="t", radius=4.5)
+    assert str(circle.glyph) == '<circle class="glyph" cx="10.5" cy="20.0" r="3.25"></circle>'
+    assert str(cross.glyph) == '<path class="glyph" d="M6.0,15.5L15.0,24.5M6.0,24.5L15.0,15.5"></path>'
