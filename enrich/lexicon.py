@@ -440,6 +440,8 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("strike", "walk walks walked walking", r"\s+(?:off\s+the\s+job|out)\b", actor_inside=True)
     lex.add("strike", "workers miners employees union unions staff", r"(?:\s+[\w'’.,-]+){0,12}?\s+(?:(?:went|go|goes|are|were|have\s+been|began|started|launched|staged|called|voted\s+to|threatened\s+to|will|would|plan\s+to|to)\s+)?(?:on\s+strike|strikes?|struck|walked\s+out|downed\s+tools|a\s+strike|strike\s+action|(?:a\s+)?sit-ins?|(?:a\s+)?go-slow|(?:a\s+)?work\s+stoppage|(?:a\s+)?work-to-rule|picket(?:ed|s)?)\b(?!\s+(?:a|an)\s+(?:deal|agreement))",
             actor_inside=True)
-    lex.add("strike", "strike strikes", r"(?=\s+(?:at|by|action|hit|hits|halted|halts|disrupted|disrupts|over|entered|enters|continued|continues|ended|began|started|affected|affects|shut|closed|idled|paralysed|paralyzed|forced|has|have|had)\b)", actor_inside=True)
+    lex.add("strike", "strike strikes", r"(?=\s+(?:at|by|action|actions|hit|hits|halted|halts|disrupted|disrupts|over|entered|enters|continued|continues|ended|began|started|affected|affects|shut|closed|idled|paralysed|paralyzed|forced|has|have|had)\b)", actor_inside=True)
     lex.add("strike", "walkout walkouts sit-in sit-ins go-slow", r"(?=[\s,.;]|$)", actor_inside=True)
     lex.add("strike", "went go goes going gone", r"\s+on\s+strike\b", actor_inside=True)
+    # "Escondida copper mine hit by surprise strike": the struck site's owner is its subject.
+    lex.add("strike", "hit hits affected crippled halted", r"\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}?(?:strikes?|walkouts?|stoppages?)\b")

@@ -425,3 +425,18 @@ def test_plans_given_up_and_events_doubted_are_negated(text, expected):
 )
 def test_output_of_manufactured_goods_is_not_a_commodity_event(text):
     assert events_of(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "actor"),
+    [
+        ("Chile's Escondida copper mine hit by surprise strike.", "Minera Escondida"),
+        ("Strike actions at BHP coal mines to escalate: union.", "BHP"),
+    ],
+)
+def test_a_struck_site_names_its_owner(text, actor):
+    assert {(a, action) for a, action, _, _ in events_of(text)} == {(actor, "strike")}
+
+
+def test_hit_by_strike_fears_is_no_strike():
+    assert events_of("Copper prices were hit by strike fears.") == set()
