@@ -444,4 +444,4 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("strike", "walkout walkouts sit-in sit-ins go-slow", r"(?=[\s,.;]|$)", actor_inside=True)
     lex.add("strike", "went go goes going gone", r"\s+on\s+strike\b", actor_inside=True)
     # "Escondida copper mine hit by surprise strike": the struck site's owner is its subject.
-    lex.add("strike", "hit hits affected crippled halted", r"\s+by\s+(?:a\s+|an\s+)?(?:[\w-]+\s+){0,2}?(?:strikes?|walkouts?|stoppages?)\b")
+    lex.add("strike", "hit hits affected crippled halted", r"\s+by\s+(?:a\s+|an\s+)?(?!(?:[\w-]+\s+)?(?:drone|air|missile|military|rocket|artillery|naval)\b)(?:[\w-]+\s+){0,2}?(?:strikes?|walkouts?|stoppages?)\b")

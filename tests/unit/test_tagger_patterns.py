@@ -440,3 +440,7 @@ def test_a_struck_site_names_its_owner(text, actor):
 
 def test_hit_by_strike_fears_is_no_strike():
     assert events_of("Copper prices were hit by strike fears.") == set()
+
+
+def test_a_site_hit_by_drone_strikes_is_not_on_strike():
+    assert events_of("Oil facilities of Saudi Aramco were hit by multiple drone strikes in a pre-dawn raid.") == set()
