@@ -130,6 +130,7 @@ class PostgresSink:
             records=self._settings.sink_batch_size,
             bytes=MAX_BATCH_BYTES,
             timeout_ms=self._settings.sink_batch_timeout_ms,
+            lull_ms=self._settings.sink_batch_lull_ms,
         )
         loop = ConsumerLoop(self._consumer, self, self._stopper, limits)
         finished = (lambda: reached(self._positions(targets), targets)) if targets is not None else None
