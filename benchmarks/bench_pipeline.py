@@ -78,7 +78,7 @@ def _extract_one(path: str) -> int:
     from ingest.charset import decode_html
     from ingest.extract import extract_article
 
-    page = extract_article(decode_html(Path(path).read_bytes(), "text/html"), "http://bench.invalid/")
+    page = extract_article(decode_html(Path(path).read_bytes(), "text/html; charset=utf-8"), "http://bench.invalid/")
     return len(page.text or "")
 
 
