@@ -167,8 +167,8 @@ async def _run(
         report.entries_new, report.published, report.pages_failed, report.pages_upgraded,
     )
     if isinstance(pool, _InlineExtractor):
-        log.info("ingest worker CPU in its pool functions: %s",
-                 ", ".join(f"{name} {cpu:.3f} s in {calls:.0f} calls" for name, (cpu, calls) in sorted(pool.cpu.items())))
+        spent = (f"{name} {cpu:.3f} s in {calls:.0f} calls" for name, (cpu, calls) in sorted(pool.cpu.items()))
+        log.info("ingest worker CPU in its pool functions: %s", ", ".join(spent))
     return report
 
 

@@ -54,7 +54,8 @@ def _recipe(tmp_path: Path, commit: str, page_sha: str) -> Path:
 def test_rebuild_writes_the_page_and_its_reference_text(tmp_path: Path, source_repos: tuple[Path, str]) -> None:
     repos, commit = source_repos
     out = tmp_path / "out"
-    written, errors = rebuild(out, repos, clone=False, recipe=_recipe(tmp_path, commit, hashlib.sha256(PAGE).hexdigest()))
+    recipe = _recipe(tmp_path, commit, hashlib.sha256(PAGE).hexdigest())
+    written, errors = rebuild(out, repos, clone=False, recipe=recipe)
     assert (written, errors) == (1, [])
     assert (out / "p1.html").read_bytes() == PAGE
     assert (out / "p1.txt").read_text() == "Copper rose 2% on Monday.\nSecond paragraph.\n"
