@@ -94,21 +94,39 @@ def measure_bound(paths: list[str], processes: int) -> tuple[float, float]:
         return len(paths) / elapsed, cpu / len(paths)
 
 
-def count_articles(dsn: str) -> int:
-    with psycopg.connect(dsn) as conn:
+def transactions(dsn: str) -> int:
+    """Transactions committed so far in the benchmark's database (pg_stat_database; this query's own included)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").fetchone()[0]
+
+
+class RowWatch:
+    """Counts the articles in Postgres over one connection (a new connection per look would
+    fork a Postgres backend each time, CPU that would be charged to Postgres per article)."""
+
+    POLL_S = 0.1
+
+    def __init__(self, dsn: str) -> None:
+        self._conn = psycopg.connect(dsn, autocommit=True)
+        self.looks = 0
+
+    def count(self) -> int:
+        self.looks += 1
         try:
-            return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            return self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         except psycopg.errors.UndefinedTable:
             return 0
 
+    def wait_for(self, expected: int, timeout_s: float) -> float:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.count() >= expected:
+                return time.perf_counter()
+            time.sleep(self.POLL_S)
+        raise TimeoutError(f"only {self.count()} of {expected} articles reached Postgres")
 
-def wait_for_rows(dsn: str, expected: int, timeout_s: float) -> float:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if count_articles(dsn) >= expected:
-            return time.perf_counter()
-        time.sleep(0.05)
-    raise TimeoutError(f"only {count_articles(dsn)} of {expected} articles reached Postgres")
+    def close(self) -> None:
+        self._conn.close()
 
 
 def _proc_stat(pid: int) -> tuple[int, str, float, str] | None:
@@ -252,19 +270,25 @@ def main() -> None:
         try:
             # Warm-up: one item per feed through all three services, so groups
             # are joined, schemas migrated and the extraction pool started.
-            wait_for_rows(dsn, args.feeds, 240)
+            watch = RowWatch(dsn)
+            stack.callback(watch.close)
+            watch.wait_for(args.feeds, 240)
             cpu_before = cpu_by_role(str(work))
             machine_before = machine_busy_s()
+            commits_before, looks_before = transactions(dsn), watch.looks
             start = time.perf_counter()
             for path, text in full_feeds.items():
                 _replace(corpus.root / path.lstrip("/"), text)
-            end = wait_for_rows(dsn, pages + args.feeds, 1800)
+            end = watch.wait_for(pages + args.feeds, 1800)
             cpu_after = cpu_by_role(str(work))
             machine_busy = machine_busy_s() - machine_before
         finally:
             for proc in services:
                 proc.send_signal(signal.SIGTERM)
             codes = [proc.wait(90) for proc in services]
+        # After the services stopped, so their backends have reported their counts (and their
+        # few shutdown transactions are included); the harness's own looks are not.
+        commits = transactions(dsn) - commits_before - (watch.looks - looks_before) - 1
         worker_extract_ms = workers_extraction_ms(work)
         f1 = extraction_f1(dsn, base_url, truths)
         load_after = os.getloadavg()
@@ -278,6 +302,7 @@ def main() -> None:
         extract_in_pipeline = cpu_ms.get("ingest extraction pool", 0.0)
     report(args, broker, pg, (bound, extract_cpu, extract_in_pipeline), pages, end - start, cpu_ms, codes, f1,
            (load_before, load_after), others_s)
+    print(f"Postgres transactions per article: {commits / pages:.2f} (the services', with their shutdown)")
 
 
 def report(args, broker, pg, extraction, pages, wall, cpu_ms, codes, f1, loads, others_s) -> None:  # noqa: PLR0913
