@@ -72,7 +72,8 @@ def run_enrich(settings: Settings, stopper: Stopper, targets: Offsets | None = N
     ensure_topics(settings)
     consumer = make_consumer(settings, settings.enrich_group, max_poll_records=MAX_POLL_RECORDS)
     stage = EnrichStage(settings, stopper, consumer)
-    loop = ConsumerLoop(consumer, stage, stopper, BatchLimits(records=MAX_POLL_RECORDS, timeout_ms=500, lull_ms=0))
+    limits = BatchLimits(records=MAX_POLL_RECORDS, timeout_ms=500, lull_ms=settings.enrich_batch_lull_ms)
+    loop = ConsumerLoop(consumer, stage, stopper, limits)
     finished = (lambda: _drained(consumer, targets)) if targets is not None else None
     try:
         loop.run([settings.topics.raw], finished)

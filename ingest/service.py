@@ -26,6 +26,7 @@ import os
 import random
 import signal
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -165,6 +166,9 @@ async def _run(
         report.feeds_polled, report.feeds_not_modified, report.feed_errors,
         report.entries_new, report.published, report.pages_failed, report.pages_upgraded,
     )
+    if isinstance(pool, _InlineExtractor):
+        spent = (f"{name} {cpu:.3f} s in {calls:.0f} calls" for name, (cpu, calls) in sorted(pool.cpu.items()))
+        log.info("ingest worker CPU in its pool functions: %s", ", ".join(spent))
     return report
 
 
@@ -506,11 +510,24 @@ class _InlineExtractor:
 
     def __init__(self, timeout_s: float = EXTRACT_TIMEOUT_S) -> None:
         self._timeout_s = timeout_s
+        # Per function run here (extract_page, parse_feed): CPU seconds and
+        # calls, so the worker's last log line tells extraction apart from the
+        # rest of its work (bench_pipeline.py reads it, issue 9 #4).
+        self.cpu: dict[str, list[float]] = {}
         self._alarm = threading.current_thread() is threading.main_thread()
         if self._alarm:
             signal.signal(signal.SIGALRM, _overrun)
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
+        started = time.thread_time()
+        try:
+            return self._run(function, *args)
+        finally:
+            spent = self.cpu.setdefault(function.__name__, [0.0, 0])
+            spent[0] += time.thread_time() - started
+            spent[1] += 1
+
+    def _run(self, function: Callable[..., T], *args: Any) -> T:
         if not self._alarm:
             return function(*args)
         signal.setitimer(signal.ITIMER_REAL, self._timeout_s)

@@ -174,6 +174,14 @@ class Settings(BaseSettings):
     sink_group: str = "newsflow-sink"
     sink_batch_size: int = Field(default=500, ge=1)
     sink_batch_timeout_ms: int = Field(default=1000, ge=1)
+    # Once a batch has records, a pause this long ends it (issue 9 #4). Below
+    # saturation, longer pauses gather more articles per batch: fewer
+    # transactions, offset writes and commits per article (CPU of the sink,
+    # Postgres and the broker), for at most sink_batch_timeout_ms of latency.
+    sink_batch_lull_ms: int = Field(default=500, ge=0)
+    # The same for enrich's batches (one produce flush and one commit each);
+    # enrich's batches also end after 500 ms.
+    enrich_batch_lull_ms: int = Field(default=100, ge=0)
     # Short session/heartbeat make group joins take ~3 s instead of ~20 s;
     # production may raise them.
     consumer_session_timeout_ms: int = 10000

@@ -35,3 +35,15 @@ def test_a_runaway_extraction_is_cut_and_the_next_one_runs() -> None:
     assert time.monotonic() - started < 5
     assert asyncio.run(extractor.run(_spin, 0.01)) > 0  # the alarm was cleared
     time.sleep(0.3)  # and does not fire later
+
+
+def test_the_cpu_of_each_function_is_counted_apart() -> None:
+    # bench_pipeline.py tells a worker's extraction CPU from the rest of its work by these counts.
+    extractor = _InlineExtractor()
+    html = article_html(3, "Story 3").encode()
+    asyncio.run(extractor.run(extract_page, html, "text/html", "http://x.test/3"))
+    asyncio.run(extractor.run(extract_page, html, "text/html", "http://x.test/3"))
+    asyncio.run(extractor.run(_spin, 0.05))
+    assert extractor.cpu["extract_page"][1] == 2 and extractor.cpu["_spin"][1] == 1
+    assert extractor.cpu["_spin"][0] >= 0.02  # CPU, not wall: spinning burns it
+    assert extractor.cpu["extract_page"][0] > 0
