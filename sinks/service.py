@@ -43,6 +43,8 @@ from sinks.rows import ArticleRows, article_rows
 from sinks.schema import migrate
 
 log = logging.getLogger(__name__)
+# How long positioning waits for a partition range before the loop retries.
+OFFSETS_TIMEOUT_MS = 10_000
 
 STAGE = "sink"
 DLQ_TIMEOUT_S = 30.0
@@ -305,8 +307,11 @@ class PostgresSink:
         identity = self._log_watch.identity()
         group, topic, cluster = self._group, self._topic, identity.cluster_id
         stored = self._database.call(lambda conn: load_stored_offsets(conn, group, topic, cluster))
-        beginning = self._consumer.beginning_offsets(sorted(partitions), timeout_ms=10_000)
-        end = self._consumer.end_offsets(sorted(partitions))
+        # Bounded: kafka-python's default is the consumer's 305 s request timeout, and a
+        # sink once sat in end_offsets for a just-created topic past its session timeout,
+        # out of its group and silent. A timeout raises; the loop logs it and positions again.
+        beginning = self._consumer.beginning_offsets(sorted(partitions), timeout_ms=OFFSETS_TIMEOUT_MS)
+        end = self._consumer.end_offsets(sorted(partitions), timeout_ms=OFFSETS_TIMEOUT_MS)
         starts: dict[TopicPartition, Start] = {
             tp: choose_start(
                 stored.get(tp.partition), identity.topic_id, beginning[tp], end[tp],
