@@ -83,6 +83,8 @@ class IngestReport:
     entries_pruned: int = 0
     published: int = 0
     publish_errors: int = 0
+    #: Feeds whose poll failed, by loggable (credential-free) URL: the last error.
+    failed_feeds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -396,6 +398,7 @@ class Ingest:
             "feed %s: waiting for Kafka, retrying in %.0fs: %s", loggable_url(feed.url), PUBLISH_RETRY_S, exc
         )
         next_at = utcnow() + timedelta(seconds=PUBLISH_RETRY_S)
+        self._report.failed_feeds[loggable_url(feed.url)] = scrub(f"articles not published: {exc}", self._secrets)
         await self._store.record_error(feed.url, polled_at, next_at, feed.consecutive_errors, f"kafka: {exc}")
 
     async def _record_error(self, feed: FeedState, polled_at: datetime, exc: BaseException) -> None:
@@ -407,6 +410,7 @@ class Ingest:
         log.warning("feed %s: %s error #%d, next try in %.0fs: %s", loggable_url(feed.url), kind, errors, delay, exc)
         self._report.feed_errors += 1
         message = scrub(f"{type(exc).__name__}: {exc}", self._secrets)
+        self._report.failed_feeds[loggable_url(feed.url)] = message
         await self._store.record_error(feed.feed_key, polled_at, utcnow() + timedelta(seconds=delay), errors, message)
 
 

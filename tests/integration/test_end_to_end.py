@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -12,6 +13,7 @@ import pytest
 
 from newsflow.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
+from newsflow.logs import is_own_logger
 from newsflow.models import EnrichedArticle, article_id, decode
 from newsflow.pipeline import run_once
 from newsflow.settings import FeedConfig
@@ -101,6 +103,25 @@ def test_cli_run_once_prints_seed_events_and_fills_the_database(kafka_bootstrap,
     assert _count(database_url, "articles") >= 6
 
 
+# A log line as newsflow formats it: time, level, logger.
+_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ([\w.]+): ")
+# What the libraries under the embedded stack say when let loose (issue 10).
+_THIRD_PARTY = re.compile(r"pgserver:|initdb|pg_ctl|Successful postgres command|kafka\.|httpx|httpcore|trafilatura|Warning\b")
+_STAGES = ("ingest: polling", "ingest: 6 article(s) published", "enrich: joining", "enrich: 6 article(s) tagged",
+           "sink: joining", "sink: 6 article(s) written")
+
+
+def assert_clean_first_run(stdout: str, stderr: str) -> None:
+    """Progress line per stage; stderr only newsflow's own log lines; nothing from libraries, no warnings."""
+    for stage in _STAGES:
+        assert any(line.startswith(stage) for line in stdout.splitlines()), (stage, stdout)
+    for line in stderr.splitlines():
+        own = _LOG_LINE.match(line)
+        assert own is not None and is_own_logger(own.group(1)), f"not a newsflow log line: {line!r}\n{stderr[-3000:]}"
+    noisy = [line for line in (stdout + stderr).splitlines() if _THIRD_PARTY.search(line)]
+    assert noisy == [], noisy
+
+
 def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
     env["NEWSFLOW_DATA_DIR"] = str(tmp_path / "data")
@@ -112,6 +133,9 @@ def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path
     assert "0 failed" in done.stdout, done.stdout + done.stderr[-3000:]
     assert "embedded Tansu broker" in done.stdout
     assert "embedded Postgres" in done.stdout
+    assert_clean_first_run(done.stdout, done.stderr)
+    data = env["NEWSFLOW_DATA_DIR"]
+    assert f"data in {data}/postgres; query it with `newsflow psql`" in done.stdout
     assert "Alrosa" in done.stdout and "sales_halt" in done.stdout and "import_ban" in done.stdout
 
     # The embedded Postgres keeps the poller's state: a second run finds nothing new.
@@ -121,3 +145,11 @@ def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path
     )
     assert again.returncode == 0, again.stderr[-3000:]
     assert "0 new entr" in again.stdout and "0 article(s) written" in again.stdout, again.stdout
+
+    # `newsflow psql` opens the embedded database the run printed.
+    query = subprocess.run(
+        [sys.executable, "-m", "newsflow", "psql", "-c", "SELECT count(*) FROM articles", "--", "-At"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert query.returncode == 0, query.stderr[-3000:]
+    assert query.stdout.strip() == "6", query.stdout
