@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 from datetime import date
 
+import jsonschema
 import psycopg
 import pytest
 
 from newsflow.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
 from newsflow.logs import is_own_logger
-from newsflow.models import EnrichedArticle, article_id, decode
+from newsflow.models import TOPIC_ENRICHED, TOPIC_RAW, EnrichedArticle, article_id, decode
+from newsflow.topic_schemas import SCHEMAS_DIR, file_name
 from newsflow.pipeline import run_once
 from newsflow.settings import FeedConfig
 from seeds import FEEDS_DIR, SEEDS_DIR
@@ -72,7 +75,15 @@ def test_seed_article_reaches_postgres_and_enriched_topic(make_settings):
         assert producers == {"Alrosa", "De Beers"}
         assert price is not None and price[0] == pytest.approx(-30, abs=0.5)
 
-        on_topic = [decode(EnrichedArticle, r.value) for r in read_topic(settings, settings.topics.enriched, len(ids))]
+        enriched_records = read_topic(settings, settings.topics.enriched, len(ids))
+        on_topic = [decode(EnrichedArticle, r.value) for r in enriched_records]
+        # What went over the real broker fits the published schema files (schemas/).
+        raw_records = read_topic(settings, settings.topics.raw, len(ids))
+        assert len(raw_records) == len(enriched_records) == len(ids)
+        for topic, records in ((TOPIC_RAW, raw_records), (TOPIC_ENRICHED, enriched_records)):
+            schema = json.loads((SCHEMAS_DIR / file_name(topic)).read_text(encoding="utf-8"))
+            for record in records:
+                jsonschema.validate(json.loads(record.value), schema)
         seed = next(e for e in on_topic if e.article.id == seed_id)
         assert {(e.actor, e.action) for e in seed.tags.events} >= {(a, b) for a, b, _, _ in SEED_EVENTS}
 
