@@ -25,6 +25,7 @@ from kafka.structs import OffsetAndMetadata
 from enrich.fit import fit
 from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, is_record_error, outcome, wait_for_acks
 from newsflow.kafka import DEAD_LETTER_OVERHEAD, REBUILD_BOOTSTRAP_MS, Offsets, ensure_topics, make_consumer, make_producer, reached
+from newsflow import metrics
 from newsflow.lifecycle import Stopper
 from newsflow.models import EnrichedArticle, RawArticle, decode, encode
 from newsflow.settings import Settings
@@ -172,6 +173,7 @@ class EnrichStage:
             tp = TopicPartition(metadata.topic, metadata.partition)
             self.report.targets[tp] = max(self.report.targets.get(tp, 0), metadata.offset + 1)
         self.report.enriched += len(produced)
+        metrics.ARTICLES_ENRICHED.inc(len(produced))
         self.report.dead_lettered += dead_lettered
         self.report.batches += 1
 

@@ -12,6 +12,7 @@ Exit status: 0 done; 1 an error (one line on stderr); 2 bad configuration;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -166,33 +167,49 @@ def _stopper() -> Stopper:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     settings = _service_settings(args)
-    if not _ready(settings, args):
-        return 0
-    from ingest.service import run_ingest
-    from newsflow.pipeline import report_failed_feeds
+    with _serving_metrics(settings):
+        if not _ready(settings, args):
+            return 0
+        from ingest.service import run_ingest
+        from newsflow.pipeline import report_failed_feeds
 
-    report = run_ingest(settings, args.stopper, once=args.once)
+        report = run_ingest(settings, args.stopper, once=args.once)
     return report_failed_feeds(report.failed_feeds) if args.once else 0
 
 
 def _cmd_enrich(args: argparse.Namespace) -> int:
     settings = _service_settings(args, needs_database=False)
-    if not _ready(settings, args, needs_database=False):
-        return 0
-    from enrich.worker import run_enrich
+    with _serving_metrics(settings, needs_database=False):
+        if not _ready(settings, args, needs_database=False):
+            return 0
+        from enrich.worker import run_enrich
 
-    run_enrich(settings, args.stopper)
+        run_enrich(settings, args.stopper)
     return 0
 
 
 def _cmd_sink(args: argparse.Namespace) -> int:
     settings = _service_settings(args)
-    if not _ready(settings, args):
-        return 0
-    from sinks.service import run_sink
+    with _serving_metrics(settings):
+        if not _ready(settings, args):
+            return 0
+        from sinks.service import run_sink
 
-    run_sink(settings, args.stopper)
+        run_sink(settings, args.stopper)
     return 0
+
+
+def _serving_metrics(settings: Settings, needs_database: bool = True) -> contextlib.AbstractContextManager:
+    """/metrics, /healthz and /readyz while the service runs, when ``metrics_port`` is set.
+
+    Started before the wait for the broker and database, so /healthz answers
+    and /readyz says what is missing meanwhile.
+    """
+    if settings.metrics_port is None:
+        return contextlib.nullcontext()
+    from newsflow.metrics import serving_metrics
+
+    return serving_metrics(settings, needs_database)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -43,6 +43,11 @@ def run_pipeline(settings: Settings, stopper: Stopper, *, once: bool) -> int:
         embedded_database = settings.database_url is None
         settings = _start_missing_services(settings, data_dir, stack)
         settings = _default_to_seed_feeds(settings, data_dir, stack)
+        if settings.metrics_port is not None:
+            from newsflow.metrics import serving_metrics
+
+            port = stack.enter_context(serving_metrics(settings))
+            _say(f"metrics: http://{settings.metrics_host}:{port}/metrics (health: /healthz, /readyz)")
         if once:
             from newsflow.summary import format_summary, load_summary
 

@@ -189,6 +189,10 @@ class Settings(BaseSettings):
     # before it exits with a clear message.
     startup_timeout_s: float = Field(default=30.0, gt=0)
     data_dir: Path | None = None
+    # /metrics, /healthz and /readyz of this process (NEWSFLOW_METRICS_PORT); off when unset.
+    # Each service is its own process: give each its own port when they share a host.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @field_validator("log_level")
     @classmethod
