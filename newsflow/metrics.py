@@ -71,6 +71,9 @@ ARTICLES_ENRICHED = Counter(
 ARTICLES_WRITTEN = Counter(
     "newsflow_articles_written", "Articles committed to Postgres (sink)", registry=REGISTRY
 )
+EVENTS_PUBLISHED = Counter(
+    "newsflow_events_published", "Event records on news.events acknowledged by Kafka (enrich)", registry=REGISTRY
+)
 DEAD_LETTERS = Counter(
     "newsflow_dead_letters", "Records sent to the dead-letter topic, by stage and error type",
     ["stage", "reason"], registry=REGISTRY,

@@ -31,6 +31,7 @@ SCHEMA_VERSION = 1
 TOPIC_RAW = "news.articles.raw"
 TOPIC_ENRICHED = "news.articles.enriched"
 TOPIC_DLQ = "news.articles.dlq"
+TOPIC_EVENTS = "news.events"
 
 ExtractionStatus = Literal["page", "feed_only"]
 
@@ -175,6 +176,65 @@ class EnrichedArticle(_Frozen):
     #: Fields enrich shortened so the message fits the topic (``text``,
     #: ``tags.events.sentence``...); the sink adds the ones it shortens.
     truncated_fields: list[str] = Field(default_factory=list)
+
+
+class EventMessage(_Frozen):
+    """What ``news.events`` carries: one event, its article named but not its text.
+
+    The record's key is ``producer`` (the event's actor), so one producer's
+    events keep their order in one partition. ``event_id`` is the article id
+    and the event's place among the article's events: the same event, carried
+    again (at-least-once delivery, or a page fetched again later), has the
+    same id.
+    """
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    event_id: str
+    producer: str = Field(description="the event's actor: a producer, a country, or a commodity for a price move")
+    action: Action
+    object: str | None = None
+    when: TimeRef | None = None
+    amount: Amount | None = None
+    change_pct: float | None = None
+    negated: bool = False
+    modality: Modality = Modality.asserted.value
+    confidence: float = 1.0
+    sentence: str
+    article_id: str
+    article_url: str
+    article_title: str | None = None
+    site_name: str | None = None
+    published_at: datetime | None = None
+    tagger_version: str
+    enriched_at: datetime
+
+
+def event_messages(enriched: EnrichedArticle) -> list[EventMessage]:
+    """The ``news.events`` records of one enriched article, in the article's order."""
+    article = enriched.article
+    return [
+        EventMessage(
+            event_id=f"{article.id}:{ordinal}",
+            producer=event.actor,
+            action=event.action,
+            object=event.object,
+            when=event.when,
+            amount=event.amount,
+            change_pct=event.change_pct,
+            negated=event.negated,
+            modality=event.modality,
+            confidence=event.confidence,
+            sentence=event.sentence,
+            article_id=article.id,
+            article_url=article.url,
+            article_title=article.title,
+            site_name=article.site_name,
+            published_at=article.published_at,
+            tagger_version=enriched.tagger_version,
+            enriched_at=enriched.enriched_at,
+        )
+        for ordinal, event in enumerate(enriched.tags.events)
+    ]
 
 
 class DeadLetterStage(StrEnum):

@@ -21,7 +21,7 @@ from pydantic_settings import (
 )
 
 from newsflow.errors import ConfigError
-from newsflow.models import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_RAW
+from newsflow.models import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_EVENTS, TOPIC_RAW
 from newsflow.redact import redact_url, url_secrets
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -58,6 +58,8 @@ class TopicsConfig(BaseModel):
     raw: str = TOPIC_RAW
     enriched: str = TOPIC_ENRICHED
     dlq: str = TOPIC_DLQ
+    # One record per event, without the article text, for subscribers who want the facts only.
+    events: str = TOPIC_EVENTS
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
 

@@ -24,9 +24,11 @@ from newsflow.models import (
     SCHEMA_VERSION,
     TOPIC_DLQ,
     TOPIC_ENRICHED,
+    TOPIC_EVENTS,
     TOPIC_RAW,
     DeadLetterHeaders,
     EnrichedArticle,
+    EventMessage,
     RawArticle,
 )
 
@@ -40,6 +42,7 @@ TOPIC_MODELS: dict[str, tuple[type[BaseModel], str, str]] = {
     TOPIC_RAW: (RawArticle, "The value (JSON; key: the article id)", "serialization"),
     TOPIC_ENRICHED: (EnrichedArticle, "The value (JSON; key: the article id)", "serialization"),
     TOPIC_DLQ: (DeadLetterHeaders, "The headers (key and value: the poison record's own)", "validation"),
+    TOPIC_EVENTS: (EventMessage, "The value (JSON; key: the producer, UTF-8)", "serialization"),
 }
 
 

@@ -25,6 +25,7 @@ from newsflow.models import (
     Tags,
     decode,
     encode,
+    event_messages,
 )
 from newsflow.topic_schemas import SCHEMAS_DIR, drift, file_name, main
 from tests.factories import raw_article
@@ -129,3 +130,20 @@ def test_dead_letter_headers_fit_the_dlq_schema():
     parsed = DeadLetterHeaders.from_kafka(producer.sent[3])
     assert (parsed.stage, parsed.source_partition, parsed.source_offset, parsed.error_type) == ("enrich", "2", "41", "DecodeError")
     assert parsed.value_truncated is not None  # 100 bytes did not fit beside the headers in 600
+
+
+def test_event_messages_carry_each_event_and_no_article_text():
+    events = [
+        Event(actor="Alrosa", action="sales_halt", sentence="Alrosa halted sales.", start=0, end=20),
+        Event(actor="India", action="import_ban", negated=True, sentence="India did not ban imports.", start=21, end=47),
+    ]
+    article = raw_article(7)
+    message = EnrichedArticle(article=article, tags=Tags(events=events), tagger_version="t", enriched_at="2026-01-01T00:00:00Z")
+    records = event_messages(message)
+    assert [(r.event_id, r.producer, r.action, r.negated) for r in records] == [
+        (f"{article.id}:0", "Alrosa", "sales_halt", False), (f"{article.id}:1", "India", "import_ban", True),
+    ]
+    for record in records:
+        wire = json.loads(encode(record))
+        jsonschema.validate(wire, _schema("news.events"))
+        assert article.text not in json.dumps(wire) and wire["article_url"] == article.url
