@@ -92,8 +92,8 @@ def run_once(settings: Settings, stopper: Stopper, say: Callable[[str], None] = 
     say(f"enrich: joining consumer group {settings.enrich_group} and tagging")
     enriched = run_enrich(settings, stopper, targets=ingested.targets)
     say(
-        f"enrich: {enriched.enriched} article(s) tagged to {settings.topics.enriched}, "
-        f"{enriched.dead_lettered} dead-lettered ({_since(started)})"
+        f"enrich: {enriched.enriched} article(s) tagged to {settings.topics.enriched}, {enriched.events} event(s) "
+        f"to {settings.topics.events}, {enriched.dead_lettered} dead-lettered ({_since(started)})"
     )
     started = time.monotonic()
     say(f"sink: joining consumer group {settings.sink_group} and writing to Postgres")
