@@ -55,6 +55,31 @@ def _samples(base: str) -> dict[tuple[str, tuple], float]:
     }
 
 
+def _samples_or_empty(base: str) -> dict:
+    try:
+        return _samples(base)
+    except AssertionError:
+        return {}
+
+
+def _topics(settings: Settings) -> str:
+    """Where each record is, for a failure message: what reached which topic, and the enrich group's commits."""
+    from kafka import KafkaAdminClient
+
+    raw = read_topic(settings, settings.topics.raw, expect=7, timeout_s=10)
+    enriched = read_topic(settings, settings.topics.enriched, expect=6, timeout_s=10)
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        committed = admin.list_consumer_group_offsets(settings.enrich_group)
+    finally:
+        admin.close()
+    return (
+        f"raw: {sorted((r.partition, r.offset, r.key) for r in raw)}\n"
+        f"enriched keys: {sorted(r.key for r in enriched)}\n"
+        f"enrich committed: {sorted((tp.partition, o.offset) for tp, o in committed.items())}"
+    )
+
+
 def _value(samples: dict, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
@@ -100,7 +125,7 @@ def test_metrics_scraped_during_a_run_match_what_was_stored(make_settings: Calla
             "DATABASE_URL": settings.database_dsn(), "NEWSFLOW_METRICS_PORT": str(port),
         }
         proc = subprocess.Popen(
-            [sys.executable, "-m", "newsflow", "run", "--config", str(config)],
+            [sys.executable, "-m", "newsflow", "run", "--config", str(config), "--log-level", "INFO"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         base = f"http://127.0.0.1:{port}"
@@ -116,6 +141,12 @@ def test_metrics_scraped_during_a_run_match_what_was_stored(make_settings: Calla
             samples = _samples(base)
             stored = _stored(dsn)
             ready = _get(f"{base}/readyz")
+        except AssertionError as exc:
+            seen = {k: v for k, v in _samples_or_empty(base).items() if k[0].startswith("newsflow_") and "bucket" not in k[0]}
+            stop_process(proc, timeout_s=60)
+            raise AssertionError(
+                f"{exc}\nstored: {_stored(dsn)}\nmetrics: {seen}\n{_topics(settings)}\n{proc.stdout.read()[-6000:]}"
+            ) from exc
         finally:
             stop_process(proc, timeout_s=60)
             output = proc.stdout.read() if proc.stdout else ""
