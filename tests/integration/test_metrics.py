@@ -64,19 +64,21 @@ def _samples_or_empty(base: str) -> dict:
 
 def _topics(settings: Settings) -> str:
     """Where each record is, for a failure message: what reached which topic, and the enrich group's commits."""
-    from kafka import KafkaAdminClient
+    from kafka import KafkaConsumer, TopicPartition
 
     raw = read_topic(settings, settings.topics.raw, expect=7, timeout_s=10)
     enriched = read_topic(settings, settings.topics.enriched, expect=6, timeout_s=10)
-    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=settings.enrich_group,
+                             enable_auto_commit=False)
     try:
-        committed = admin.list_consumer_group_offsets(settings.enrich_group)
+        partitions = range(settings.topics.partitions)
+        committed = {p: consumer.committed(TopicPartition(settings.topics.raw, p)) for p in partitions}
     finally:
-        admin.close()
+        consumer.close(autocommit=False)
     return (
         f"raw: {sorted((r.partition, r.offset, r.key) for r in raw)}\n"
         f"enriched keys: {sorted(r.key for r in enriched)}\n"
-        f"enrich committed: {sorted((tp.partition, o.offset) for tp, o in committed.items())}"
+        f"enrich committed: {committed}"
     )
 
 
