@@ -2,10 +2,11 @@
 
 One consumer in the enrich group, driven by the core loop
 (:mod:`newsflow.consume`). For every batch: decode and tag each record, trim
-it to fit the topic, produce it, wait for every acknowledgement, dead-letter
-each record that failed on its own (undecodable, invalid, a tagger exception,
-refused by the broker as too large or invalid), and only then commit the
-batch's offsets. A crash anywhere before the commit replays the batch, which
+it to fit the topic, produce it, wait for every acknowledgement, publish the
+events of every article that went out to ``news.events`` (one record each,
+keyed by producer) and wait for those too, dead-letter each record that
+failed on its own (undecodable, invalid, a tagger exception, refused by the
+broker as too large or invalid), and only then commit the batch's offsets. A crash anywhere before the commit replays the batch, which
 is harmless: the enriched message is keyed by article id and the sink upserts
 on it.
 """
@@ -25,8 +26,9 @@ from kafka.structs import OffsetAndMetadata
 from enrich.fit import fit
 from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, is_record_error, outcome, wait_for_acks
 from newsflow.kafka import DEAD_LETTER_OVERHEAD, REBUILD_BOOTSTRAP_MS, Offsets, ensure_topics, make_consumer, make_producer, reached
+from newsflow import metrics
 from newsflow.lifecycle import Stopper
-from newsflow.models import EnrichedArticle, RawArticle, decode, encode
+from newsflow.models import EnrichedArticle, RawArticle, decode, encode, event_messages
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class EnrichReport:
     """What one run of the worker did."""
 
     enriched: int = 0
+    events: int = 0
     dead_lettered: int = 0
     batches: int = 0
     #: Next offset per partition of the enriched topic, from producer acks:
@@ -54,6 +57,8 @@ class Sent:
     key: bytes
     value: bytes
     future: Any
+    #: (key, value) of its news.events records, published once the article is acknowledged.
+    events: tuple[tuple[bytes, bytes], ...] = ()
 
 
 def enrich_article(article: RawArticle) -> EnrichedArticle:
@@ -120,6 +125,8 @@ class EnrichStage:
         if refused:
             alone, refused = self._send_alone(refused)
             produced.extend(alone)
+        given_up = {id(record) for record, _ in refused}
+        self._publish_events([item for record, item in sent if id(record) not in given_up])
         dead = DeadLetters(self._producer, self._settings.topics.dlq, STAGE, self._settings.max_message_bytes)
         dead.extend(failed + refused)
         dead.confirm(self._stopper)
@@ -133,7 +140,27 @@ class EnrichStage:
                 "article %s trimmed to fit the topic: %s", enriched.article.id, ", ".join(enriched.truncated_fields)
             )
         key, value = enriched.article.id.encode(), encode(enriched)
-        return Sent(key, value, self._producer.send(self._settings.topics.enriched, key=key, value=value))
+        events = tuple((event.producer.encode(), encode(event)) for event in event_messages(enriched))
+        return Sent(key, value, self._producer.send(self._settings.topics.enriched, key=key, value=value), events)
+
+    def _publish_events(self, delivered: list[Sent]) -> None:
+        """The events of the articles now on the enriched topic, each acknowledged, before the commit.
+
+        A refusal raises and the batch is retried (its articles and events
+        are produced again, with the same keys and event ids): an event record
+        is small, so a refusal is the broker's state, not the record's.
+        """
+        topic = self._settings.topics.events
+        futures = [self._producer.send(topic, key=key, value=value) for item in delivered for key, value in item.events]
+        if not futures:
+            return
+        wait_for_acks(self._producer, self._stopper, "event", len(futures))
+        for future in futures:
+            error = outcome(future)
+            if error is not None:
+                raise error
+        self.report.events += len(futures)
+        metrics.EVENTS_PUBLISHED.inc(len(futures))
 
     def _send_alone(self, refused: list[tuple[ConsumerRecord, Sent]]) -> tuple[list[Any], list[tuple[ConsumerRecord, BaseException]]]:
         """Send each refused record on its own: the broker refuses a whole produce
@@ -173,6 +200,7 @@ class EnrichStage:
             tp = TopicPartition(metadata.topic, metadata.partition)
             self.report.targets[tp] = max(self.report.targets.get(tp, 0), metadata.offset + 1)
         self.report.enriched += len(produced)
+        metrics.ARTICLES_ENRICHED.inc(len(produced))
         self.report.dead_lettered += dead_lettered
         self.report.batches += 1
 

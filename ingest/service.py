@@ -48,6 +48,7 @@ from ingest.publisher import FeedRef, PublishError, Publisher, article_identity,
 from ingest.scheduler import Poller, utcnow
 from ingest.seen import SeenWriter
 from ingest.state import Acknowledged, FeedState, FeedStore, PageRetry, SeenEntry
+from newsflow import metrics
 from newsflow.errors import NewsflowError, PermanentError, TransientError
 from newsflow.kafka import REBUILD_BOOTSTRAP_MS, ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
@@ -87,6 +88,8 @@ class IngestReport:
     entries_pruned: int = 0
     published: int = 0
     publish_errors: int = 0
+    #: Feeds whose poll failed, by loggable (credential-free) URL: the last error.
+    failed_feeds: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ class Ingest:
         """
         polled_at = utcnow()
         self._report.feeds_polled += 1
+        metrics.FEEDS_POLLED.inc()
         try:
             try:
                 await self._poll(feed, polled_at)
@@ -241,11 +245,12 @@ class Ingest:
 
     async def _poll(self, feed: FeedState, polled_at: datetime) -> None:
         ref = self._feed_ref(feed)
-        result = await self._fetcher.fetch(
+        result = await _timed("feed", self._fetcher.fetch(
             ref.url, etag=feed.etag, last_modified=feed.last_modified, headers=self._config(feed).headers
-        )
+        ))
         if result.not_modified:
             self._report.feeds_not_modified += 1
+            metrics.FEEDS_NOT_MODIFIED.inc()
             log.debug("feed %s: not modified", loggable_url(feed.url))
         else:
             parsed = await self._parse(result)
@@ -323,6 +328,7 @@ class Ingest:
             await self._store.add_page_retry(self._page_retry(feed, entry, outcome.error, attempts=1))
         await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, article.id, ack))
         self._report.published += 1
+        metrics.ARTICLES_PUBLISHED.inc()
         self._report.article_ids.append(article.id)
 
     def _page_retry(self, feed: FeedState, entry: FeedEntry, error: str | None, attempts: int,
@@ -384,7 +390,7 @@ class Ingest:
             return PageOutcome(None, "entry has no link")
         try:
             fetching = self._fetch_page(entry.link) if second_chance else self._fetcher.fetch(entry.link)
-            result = await fetching
+            result = await _timed("page", fetching)
         except TransientError as exc:
             return PageOutcome(None, f"{type(exc).__name__}: {exc}", retry=True)
         except NewsflowError as exc:
@@ -427,6 +433,8 @@ class Ingest:
         log.warning(
             "feed %s: waiting for Kafka, retrying in %.0fs: %s", loggable_url(feed.url), PUBLISH_RETRY_S, exc
         )
+        self._report.failed_feeds[loggable_url(feed.url)] = scrub(f"articles not published: {exc}", self._secrets)
+        metrics.FEEDS_FAILED.labels("kafka").inc()
         recorded = await self._store.record_error(
             feed.feed_key, polled_at, PUBLISH_RETRY_S, feed.consecutive_errors, f"kafka: {exc}"
         )
@@ -441,6 +449,8 @@ class Ingest:
         log.warning("feed %s: %s error #%d, next try in %.0fs: %s", loggable_url(feed.url), kind, errors, delay, exc)
         self._report.feed_errors += 1
         message = scrub(f"{type(exc).__name__}: {exc}", self._secrets)
+        self._report.failed_feeds[loggable_url(feed.url)] = message
+        metrics.FEEDS_FAILED.labels(kind).inc()
         recorded = await self._store.record_error(feed.feed_key, polled_at, delay, errors, message)
         _warn_if_lease_lost(feed, recorded)
 
@@ -451,6 +461,12 @@ def _warn_if_lease_lost(feed: FeedState, recorded: bool) -> None:
         # that poller's outcome is the one stored.
         log.warning("feed %s: lease lost before the poll's outcome was stored; left to its new holder",
                     loggable_url(feed.url))
+
+
+async def _timed(target: str, fetching: Coroutine[Any, Any, T]) -> T:
+    """Await a fetch, its wall time (failures included) in the fetch-latency histogram."""
+    with metrics.FETCH_SECONDS.labels(target).time():
+        return await fetching
 
 
 def _rebuild_producer(settings: Settings) -> KafkaProducer:

@@ -3,12 +3,16 @@
 ``ingest``, ``enrich`` and ``sink`` are long-running services that stop cleanly
 on SIGTERM/SIGINT; ``run`` runs all three in one process (starting the embedded
 broker and Postgres when nothing is configured); ``tag`` and ``eval`` run the
-tagger on files and on the gold set.
+tagger on files and on the gold set; ``psql`` opens the database.
+
+Exit status: 0 done; 1 an error (one line on stderr); 2 bad configuration;
+3 ``--once`` finished but some feeds failed (listed on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -49,6 +53,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action=_Version, help="print the version and the message schema version, then exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
     for name, handler, text in (
@@ -80,11 +85,41 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.set_defaults(handler=_cmd_serve)
+
+    psql = commands.add_parser(
+        "psql", help="open psql on DATABASE_URL, else on the embedded Postgres `run` keeps",
+        description="Open psql on DATABASE_URL, else on the embedded Postgres that `newsflow run` keeps "
+        "in its data folder (started for the session). Arguments after -- go to psql.",
+    )
+    _add_config(psql)
+    psql.add_argument("-c", "--command", dest="sql", help="run one SQL command and exit")
+    psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="more arguments for psql, after --")
+    psql.set_defaults(handler=_cmd_psql)
     return parser
 
 
 def _add_config(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", type=Path, help="YAML settings file (feeds, topics, limits)")
+    command.add_argument(
+        "--log-level", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="log level (default: INFO; WARNING for `run --once`, which prints its own progress); "
+        "libraries' own logs show only at DEBUG",
+    )
+
+
+class _Version(argparse.Action):
+    """``--version``: the package version and the topics' schema version (imported only when asked)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from importlib.metadata import version
+
+        from newsflow.models import SCHEMA_VERSION
+
+        print(f"newsflow {version('newsflow')} (message schema_version {SCHEMA_VERSION})")
+        parser.exit()
 
 
 def _service_settings(args: argparse.Namespace, *, needs_database: bool = True) -> Settings:
@@ -101,9 +136,20 @@ def _load(args: argparse.Namespace) -> Settings:
     from newsflow.logs import configure_logging
     from newsflow.settings import load_settings
 
-    settings = load_settings(args.config)
-    configure_logging(settings.log_level, settings.secret_values())
+    settings = load_settings(args.config, log_level=args.log_level)
+    configure_logging(_log_level(settings, args), settings.secret_values(), settings.log_format)
     return settings
+
+
+def _log_level(settings: Settings, args: argparse.Namespace) -> str:
+    """The level asked for anywhere (option, environment, file), else the command's default.
+
+    ``run --once`` prints a line before and after each stage and the results
+    on stdout; the stages' INFO lines would say the same again on stderr.
+    """
+    if "log_level" not in settings.model_fields_set and args.command == "run" and args.once:
+        return "WARNING"
+    return settings.log_level
 
 
 def _ready(settings: Settings, args: argparse.Namespace, *, needs_database: bool = True) -> bool:
@@ -121,32 +167,49 @@ def _stopper() -> Stopper:
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
     settings = _service_settings(args)
-    if not _ready(settings, args):
-        return 0
-    from ingest.service import run_ingest
+    with _serving_metrics(settings):
+        if not _ready(settings, args):
+            return 0
+        from ingest.service import run_ingest
+        from newsflow.pipeline import report_failed_feeds
 
-    run_ingest(settings, args.stopper, once=args.once)
-    return 0
+        report = run_ingest(settings, args.stopper, once=args.once)
+    return report_failed_feeds(report.failed_feeds) if args.once else 0
 
 
 def _cmd_enrich(args: argparse.Namespace) -> int:
     settings = _service_settings(args, needs_database=False)
-    if not _ready(settings, args, needs_database=False):
-        return 0
-    from enrich.worker import run_enrich
+    with _serving_metrics(settings, needs_database=False):
+        if not _ready(settings, args, needs_database=False):
+            return 0
+        from enrich.worker import run_enrich
 
-    run_enrich(settings, args.stopper)
+        run_enrich(settings, args.stopper)
     return 0
 
 
 def _cmd_sink(args: argparse.Namespace) -> int:
     settings = _service_settings(args)
-    if not _ready(settings, args):
-        return 0
-    from sinks.service import run_sink
+    with _serving_metrics(settings):
+        if not _ready(settings, args):
+            return 0
+        from sinks.service import run_sink
 
-    run_sink(settings, args.stopper)
+        run_sink(settings, args.stopper)
     return 0
+
+
+def _serving_metrics(settings: Settings, needs_database: bool = True) -> contextlib.AbstractContextManager:
+    """/metrics, /healthz and /readyz while the service runs, when ``metrics_port`` is set.
+
+    Started before the wait for the broker and database, so /healthz answers
+    and /readyz says what is missing meanwhile.
+    """
+    if settings.metrics_port is None:
+        return contextlib.nullcontext()
+    from newsflow.metrics import serving_metrics
+
+    return serving_metrics(settings, needs_database)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -168,6 +231,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from webapp.serve import serve
 
     return serve(_load(args), args.host, args.port)
+
+
+def _cmd_psql(args: argparse.Namespace) -> int:
+    from newsflow.psql import run_psql
+
+    extra = [a for a in args.psql_args if a != "--"]
+    return run_psql(_load(args), args.sql, extra)
 
 
 def _cmd_tag(args: argparse.Namespace) -> int:

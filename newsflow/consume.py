@@ -25,6 +25,7 @@ from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka import errors as kafka_errors
 from kafka.errors import KafkaError
 
+from newsflow import metrics
 from newsflow.kafka import Offsets, dead_letter, next_offsets
 from newsflow.lifecycle import Stopper
 
@@ -99,6 +100,13 @@ class ConsumerLoop:
 
     def run(self, topics: list[str], finished: Callable[[], bool] | None = None) -> None:
         """Poll, store, commit until stopped (or until ``finished()`` with nothing in hand)."""
+        metrics.READINESS.expect_group(self.stage.name)  # not ready until it has joined its group
+        try:
+            self._run(topics, finished)
+        finally:
+            metrics.READINESS.forget_group(self.stage.name)
+
+    def _run(self, topics: list[str], finished: Callable[[], bool] | None) -> None:
         self._wait_for_partitions(topics)
         self.consumer.subscribe(topics, listener=_Rebalance(self))
         while not self.stopper.stopped:
@@ -145,9 +153,21 @@ class ConsumerLoop:
            harmless: every output is keyed by article id and upserted.
         """
         batch = self.in_hand
+        started = time.monotonic()
         self.stage.store(batch)
         self.in_hand = []
-        self.stage.commit(next_offsets(batch))
+        offsets = next_offsets(batch)
+        self.stage.commit(offsets)
+        metrics.BATCH_SECONDS.labels(self.stage.name).observe(time.monotonic() - started)
+        self._record_lag(offsets)
+
+    def _record_lag(self, offsets: Offsets) -> None:
+        """The committed partitions' distance to their high watermark (from the last fetch; None if unknown)."""
+        group = str(self.consumer.config.get("group_id"))
+        for tp, committed in offsets.items():
+            high = self.consumer.highwater(tp)
+            if high is not None:
+                metrics.CONSUMER_LAG.labels(group, tp.topic, str(tp.partition)).set(max(0, high - committed))
 
     def _collect(self) -> None:
         """Poll until the batch is full, the timeout passes, or the stream pauses."""
@@ -233,11 +253,13 @@ class _Rebalance(ConsumerRebalanceListener):
         self._loop = loop
 
     def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        metrics.READINESS.group_joined(self._loop.stage.name, False)
         self._loop.drop_in_hand(set(revoked))
         self._loop.stage.revoked(set(revoked))
 
     def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self._loop.stage.assigned(set(assigned))
+        metrics.READINESS.group_joined(self._loop.stage.name, True)
 
 
 # --- waiting for acknowledgements, and dead letters ---------------------------------
@@ -292,9 +314,11 @@ class DeadLetters:
         self._stage = stage
         self._max_bytes = max_bytes
         self._futures: list[Any] = []
+        self._reasons: list[str] = []
 
     def add(self, record: ConsumerRecord, error: BaseException) -> None:
         self._futures.append(dead_letter(self._producer, self._topic, record, error, self._stage, self._max_bytes))
+        self._reasons.append(type(error).__name__)
 
     def extend(self, failed: Iterable[tuple[ConsumerRecord, BaseException]]) -> None:
         for record, error in failed:
@@ -310,3 +334,6 @@ class DeadLetters:
         wait_for_acks(self._producer, stopper, "dead-letter", len(self._futures))
         for future in self._futures:
             future.get(timeout=0)
+        # Counted once stored: a batch retried after a failure sends them again.
+        for reason in self._reasons:
+            metrics.DEAD_LETTERS.labels(self._stage, reason).inc()

@@ -18,9 +18,11 @@ import socket
 import subprocess
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -114,14 +116,27 @@ def kafka_testcontainer() -> Iterator[Service]:
 @contextlib.contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[Service]:
     """Run Postgres from the pgserver wheel with its data in ``data_dir``."""
-    import pgserver
-
+    pgserver = import_pgserver()
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(data_dir, cleanup_mode="stop")
     try:
         yield Service("postgres", server.get_uri(), f"embedded Postgres (pgserver) in {data_dir}")
     finally:
         server.cleanup()
+
+
+def import_pgserver() -> Any:
+    """pgserver, imported without the warning platformdirs gives when ``XDG_RUNTIME_DIR`` is unset.
+
+    pgserver asks for a runtime folder at import; without ``XDG_RUNTIME_DIR``
+    (any container, cron, ssh without a login session) platformdirs falls back
+    to /tmp/runtime-<uid> and warns. The fallback is fine for a socket and a
+    lock file, and the warning would be the first thing a new user sees.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import pgserver
+    return pgserver
 
 
 @contextlib.contextmanager

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import mimetypes
+import sys
 import threading
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
 
 BASE_URL_MARK = b"{{BASE_URL}}"
 _TYPES = {
@@ -79,6 +83,19 @@ class _FolderServer(ThreadingHTTPServer):
     def content_type(self, url_path: str) -> str:
         suffix = Path(urlsplit(url_path).path).suffix.lower()
         return _TYPES.get(suffix) or mimetypes.guess_type(url_path)[0] or "application/octet-stream"
+
+    def handle_error(self, request: object, client_address: tuple) -> None:
+        """A client that hung up is not an error of ours; anything else goes to our log, not raw stderr.
+
+        socketserver prints every exception of a request thread to stderr with
+        a traceback; the fetcher closing a kept-alive connection as a run ends
+        is enough to put one on the screen of a first run (issue 10).
+        """
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.debug("client %s went away: %s", client_address, error)
+        else:
+            log.warning("error serving a request from %s", client_address, exc_info=True)
 
 
 @contextlib.contextmanager

@@ -70,7 +70,7 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> None:
     topics = settings.topics
     wanted = [
         NewTopic(name, topics.partitions, topics.replication_factor, topic_configs=topic_configs(settings))
-        for name in (topics.raw, topics.enriched, topics.dlq)
+        for name in (topics.raw, topics.enriched, topics.dlq, topics.events)
     ]
     admin = _admin_client(settings, timeout_s)
     try:

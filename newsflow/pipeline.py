@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,36 +31,94 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+#: Exit status of ``run --once`` / ``ingest --once`` when a feed failed
+#: (the other feeds' articles were still carried through).
+FEEDS_FAILED = 3
+
+
 def run_pipeline(settings: Settings, stopper: Stopper, *, once: bool) -> int:
     """Start what is missing, then run the stages once or until stopped."""
     with contextlib.ExitStack() as stack:
         data_dir = settings.data_dir or Path(platformdirs.user_data_dir("newsflow"))
+        embedded_database = settings.database_url is None
         settings = _start_missing_services(settings, data_dir, stack)
         settings = _default_to_seed_feeds(settings, data_dir, stack)
+        if settings.metrics_port is not None:
+            from newsflow.metrics import serving_metrics
+
+            port = stack.enter_context(serving_metrics(settings))
+            _say(f"metrics: http://{settings.metrics_host}:{port}/metrics (health: /healthz, /readyz)")
         if once:
             from newsflow.summary import format_summary, load_summary
 
-            ingested = run_once(settings, stopper)
+            ingested = run_once(settings, stopper, say=_say)
             articles = load_summary(settings.database_dsn(), list(ingested.article_ids))
-            print(format_summary(articles, ingested))
-            return 0
+            print(format_summary(articles, ingested), flush=True)
+            _say(_where_to_query(settings, data_dir if embedded_database else None))
+            return report_failed_feeds(ingested.failed_feeds)
         return run_services(settings, stopper)
 
 
-def run_once(settings: Settings, stopper: Stopper) -> IngestReport:
+def report_failed_feeds(failed: dict[str, str]) -> int:
+    """Say on stderr which feeds failed and why; the exit status of a ``--once`` run."""
+    if not failed:
+        return 0
+    lines = [f"newsflow: {len(failed)} feed(s) failed:"]
+    lines += [f"  {url}: {' '.join(error.split())[:300]}" for url, error in sorted(failed.items())]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+    return FEEDS_FAILED
+
+
+def run_once(settings: Settings, stopper: Stopper, say: Callable[[str], None] = lambda _: None) -> IngestReport:
     """Poll every feed once and carry each new article through; return what ingest did.
 
     Each stage runs until it has read past the offsets its upstream stage had
     acknowledged, so nothing is left behind on a topic when this returns.
+    ``say`` gets one line before and after each stage: a group join takes a
+    few seconds, and a silent wait looks like a hang.
     """
     from enrich.worker import run_enrich
     from ingest.service import run_ingest
     from sinks.service import run_sink
 
+    started = time.monotonic()
+    say(f"ingest: polling {len(settings.feeds)} feed(s)")
     ingested = run_ingest(settings, stopper, once=True)
+    say(
+        f"ingest: {ingested.published} article(s) published to {settings.topics.raw} from "
+        f"{ingested.feeds_polled} feed(s), {len(ingested.failed_feeds)} failed ({_since(started)})"
+    )
+    started = time.monotonic()
+    say(f"enrich: joining consumer group {settings.enrich_group} and tagging")
     enriched = run_enrich(settings, stopper, targets=ingested.targets)
-    run_sink(settings, stopper, targets=enriched.targets)
+    say(
+        f"enrich: {enriched.enriched} article(s) tagged to {settings.topics.enriched}, {enriched.events} event(s) "
+        f"to {settings.topics.events}, {enriched.dead_lettered} dead-lettered ({_since(started)})"
+    )
+    started = time.monotonic()
+    say(f"sink: joining consumer group {settings.sink_group} and writing to Postgres")
+    written = run_sink(settings, stopper, targets=enriched.targets)
+    say(f"sink: {written.written} article(s) written, {written.dead_lettered} dead-lettered ({_since(started)})")
     return ingested
+
+
+def _since(started: float) -> str:
+    return f"{time.monotonic() - started:.1f} s"
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _where_to_query(settings: Settings, data_dir: Path | None) -> str:
+    """Where the articles are and how to look at them; never the password."""
+    if data_dir is None or not (data_dir / "postgres" / "PG_VERSION").exists():  # configured, or a testcontainer
+        where = _without_password(settings.database_dsn())
+        return f"Postgres: {where}; query it with `newsflow psql` (or psql on DATABASE_URL)"
+    return (
+        f"Postgres (embedded, stopped on exit): data in {data_dir / 'postgres'}; query it with "
+        "`newsflow psql` (add -c \"SELECT ...\" for one query), or browse it with `newsflow serve`"
+    )
 
 
 def run_services(settings: Settings, stopper: Stopper) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -21,9 +21,10 @@ from pydantic_settings import (
 )
 
 from newsflow.errors import ConfigError
-from newsflow.models import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_RAW
+from newsflow.models import TOPIC_DLQ, TOPIC_ENRICHED, TOPIC_EVENTS, TOPIC_RAW
 from newsflow.redact import redact_url, url_secrets
 
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Feed headers that carry credentials (Authorization, X-Api-Key, Cookie...).
 _SECRET_HEADER = re.compile(r"auth|token|key|secret|cookie|pass|session", re.IGNORECASE)
 
@@ -57,6 +58,8 @@ class TopicsConfig(BaseModel):
     raw: str = TOPIC_RAW
     enriched: str = TOPIC_ENRICHED
     dlq: str = TOPIC_DLQ
+    # One record per event, without the article text, for subscribers who want the facts only.
+    events: str = TOPIC_EVENTS
     partitions: int = Field(default=6, ge=1)
     replication_factor: int = Field(default=1, ge=1)
 
@@ -170,6 +173,8 @@ class Settings(BaseSettings):
     # Processes for page extraction (trafilatura is CPU-bound); 0 means one per core.
     extract_workers: int = Field(default=0, ge=0)
     log_level: str = "INFO"
+    #: ``text`` (one line a record) or ``json`` (one object a line, for log shippers).
+    log_format: Literal["text", "json"] = "text"
     enrich_group: str = "newsflow-enrich"
     sink_group: str = "newsflow-sink"
     sink_batch_size: int = Field(default=500, ge=1)
@@ -202,6 +207,17 @@ class Settings(BaseSettings):
     # before it exits with a clear message.
     startup_timeout_s: float = Field(default=30.0, gt=0)
     data_dir: Path | None = None
+    # /metrics, /healthz and /readyz of this process (NEWSFLOW_METRICS_PORT); off when unset.
+    # Each service is its own process: give each its own port when they share a host.
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, level: str) -> str:
+        if level.upper() not in _LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {', '.join(_LOG_LEVELS)}")
+        return level.upper()
 
     def kafka_client_config(self) -> dict[str, Any]:
         """Connection options shared by every kafka-python client."""
@@ -258,8 +274,9 @@ def load_settings(config_path: Path | None = None, **overrides: Any) -> Settings
         raise ConfigError(f"invalid configuration: {_summary(exc)}") from None
     except ValueError as exc:
         raise ConfigError(f"invalid configuration: {exc}") from None
-    # Hand out a plain Settings so the local subclass never leaks.
-    return Settings.model_construct(**dict(loaded))
+    # Hand out a plain Settings so the local subclass never leaks; which fields
+    # were given (by any source) is kept, for defaults that depend on the command.
+    return Settings.model_construct(_fields_set=set(loaded.model_fields_set), **dict(loaded))
 
 
 def _summary(exc: ValidationError) -> str:

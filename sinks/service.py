@@ -32,6 +32,7 @@ from newsflow.kafka import (
     next_offsets,
     reached,
 )
+from newsflow import metrics
 from newsflow.lifecycle import Stopper
 from newsflow.models import EnrichedArticle, decode
 from newsflow.settings import Settings
@@ -212,6 +213,7 @@ class PostgresSink:
         offsets = next_offsets(records)
         written, poisoned = self._database.call(lambda conn: self._store(conn, items, offsets))
         self.report.written += written
+        metrics.ARTICLES_WRITTEN.inc(written)
         self.report.dead_lettered += len(undecodable) + poisoned
         self.report.batches += 1
         log.debug("stored batch of %d records (%d written)", len(records), written)

@@ -90,7 +90,8 @@ def make_settings(kafka_bootstrap: str, database_url: str, unique: str) -> Calla
             "kafka_bootstrap_servers": kafka_bootstrap,
             "database_url": database_url,
             "topics": TopicsConfig(
-                raw=f"t{unique}.raw", enriched=f"t{unique}.enriched", dlq=f"t{unique}.dlq", partitions=3
+                raw=f"t{unique}.raw", enriched=f"t{unique}.enriched", dlq=f"t{unique}.dlq",
+                events=f"t{unique}.events", partitions=3,
             ),
             "fetch": FetchConfig(allow_private_addresses=True, total_timeout_s=10.0),
             "enrich_group": f"g{unique}.enrich",

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
 
+import jsonschema
 import psycopg
 import pytest
 
 from newsflow.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
-from newsflow.models import EnrichedArticle, article_id, decode
+from newsflow.logs import is_own_logger
+from newsflow.models import TOPIC_ENRICHED, TOPIC_RAW, EnrichedArticle, article_id, decode
+from newsflow.topic_schemas import SCHEMAS_DIR, file_name
 from newsflow.pipeline import run_once
 from newsflow.settings import FeedConfig
 from seeds import FEEDS_DIR, SEEDS_DIR
@@ -70,7 +75,15 @@ def test_seed_article_reaches_postgres_and_enriched_topic(make_settings):
         assert producers == {"Alrosa", "De Beers"}
         assert price is not None and price[0] == pytest.approx(-30, abs=0.5)
 
-        on_topic = [decode(EnrichedArticle, r.value) for r in read_topic(settings, settings.topics.enriched, len(ids))]
+        enriched_records = read_topic(settings, settings.topics.enriched, len(ids))
+        on_topic = [decode(EnrichedArticle, r.value) for r in enriched_records]
+        # What went over the real broker fits the published schema files (schemas/).
+        raw_records = read_topic(settings, settings.topics.raw, len(ids))
+        assert len(raw_records) == len(enriched_records) == len(ids)
+        for topic, records in ((TOPIC_RAW, raw_records), (TOPIC_ENRICHED, enriched_records)):
+            schema = json.loads((SCHEMAS_DIR / file_name(topic)).read_text(encoding="utf-8"))
+            for record in records:
+                jsonschema.validate(json.loads(record.value), schema)
         seed = next(e for e in on_topic if e.article.id == seed_id)
         assert {(e.actor, e.action) for e in seed.tags.events} >= {(a, b) for a, b, _, _ in SEED_EVENTS}
 
@@ -84,7 +97,7 @@ def test_seed_article_reaches_postgres_and_enriched_topic(make_settings):
 def test_cli_run_once_prints_seed_events_and_fills_the_database(kafka_bootstrap, database_url, tmp_path, unique):
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"topics: {{raw: r{unique}, enriched: e{unique}, dlq: d{unique}, partitions: 2}}\n"
+        f"topics: {{raw: r{unique}, enriched: e{unique}, dlq: d{unique}, events: v{unique}, partitions: 2}}\n"
         f"enrich_group: ge{unique}\nsink_group: gs{unique}\n"
         "consumer_session_timeout_ms: 6000\nconsumer_heartbeat_interval_ms: 2000\n"
     )
@@ -95,10 +108,29 @@ def test_cli_run_once_prints_seed_events_and_fills_the_database(kafka_bootstrap,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
-    assert "Diamond sales by top producers" in out
+    assert "Diamond sales by top producers" in out, out + done.stderr[-5000:]
     for actor, action, _, _ in SEED_EVENTS:
         assert any(actor in line and action in line for line in out.splitlines()), (actor, action, out)
     assert _count(database_url, "articles") >= 6
+
+
+# A log line as newsflow formats it: time, level, logger.
+_LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ ([\w.]+): ")
+# What the libraries under the embedded stack say when let loose (issue 10).
+_THIRD_PARTY = re.compile(r"pgserver:|initdb|pg_ctl|Successful postgres command|kafka\.|httpx|httpcore|trafilatura|Warning\b")
+_STAGES = ("ingest: polling", "ingest: 6 article(s) published", "enrich: joining", "enrich: 6 article(s) tagged",
+           "sink: joining", "sink: 6 article(s) written")
+
+
+def assert_clean_first_run(stdout: str, stderr: str) -> None:
+    """Progress line per stage; stderr only newsflow's own log lines; nothing from libraries, no warnings."""
+    for stage in _STAGES:
+        assert any(line.startswith(stage) for line in stdout.splitlines()), (stage, stdout)
+    for line in stderr.splitlines():
+        own = _LOG_LINE.match(line)
+        assert own is not None and is_own_logger(own.group(1)), f"not a newsflow log line: {line!r}\n{stderr[-3000:]}"
+    noisy = [line for line in (stdout + stderr).splitlines() if _THIRD_PARTY.search(line)]
+    assert noisy == [], noisy
 
 
 def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path):
@@ -112,6 +144,9 @@ def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path
     assert "0 failed" in done.stdout, done.stdout + done.stderr[-3000:]
     assert "embedded Tansu broker" in done.stdout
     assert "embedded Postgres" in done.stdout
+    assert_clean_first_run(done.stdout, done.stderr)
+    data = env["NEWSFLOW_DATA_DIR"]
+    assert f"data in {data}/postgres; query it with `newsflow psql`" in done.stdout
     assert "Alrosa" in done.stdout and "sales_halt" in done.stdout and "import_ban" in done.stdout
 
     # The embedded Postgres keeps the poller's state: a second run finds nothing new.
@@ -121,3 +156,11 @@ def test_cli_run_once_with_nothing_configured_starts_the_embedded_stack(tmp_path
     )
     assert again.returncode == 0, again.stderr[-3000:]
     assert "0 new entr" in again.stdout and "0 article(s) written" in again.stdout, again.stdout
+
+    # `newsflow psql` opens the embedded database the run printed.
+    query = subprocess.run(
+        [sys.executable, "-m", "newsflow", "psql", "-c", "SELECT count(*) FROM articles", "--", "-At"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert query.returncode == 0, query.stderr[-3000:]
+    assert query.stdout.strip() == "6", query.stdout

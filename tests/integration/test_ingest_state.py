@@ -18,6 +18,7 @@ from psycopg import sql
 from ingest.service import run_ingest
 from ingest.state import _MIGRATIONS
 from newsflow.lifecycle import Stopper
+from newsflow.pipeline import FEEDS_FAILED
 from newsflow.settings import FeedConfig, Settings
 from tests.kafka_helpers import read_topic
 
@@ -58,7 +59,9 @@ def test_feed_credentials_never_reach_logs_rows_or_topics(
         )
         done = _cli_run_once(settings, tmp_path)
 
-        assert done.returncode == 0, done.stderr[-3000:]
+        # The loop feed fails by design: --once exits 3 and names it, redacted (checked with the log below).
+        assert done.returncode == FEEDS_FAILED, done.stderr[-3000:]
+        assert f"  http://{host}/loop.xml?sig=REDACTED: PermanentError: redirect loop" in done.stderr
         assert "redirect loop" in _rows_text(settings.database_dsn())
         raw = read_topic(settings, settings.topics.raw, 2)
         enriched = read_topic(settings, settings.topics.enriched, 2)

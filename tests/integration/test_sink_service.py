@@ -7,14 +7,16 @@ import threading
 import time
 from collections.abc import Callable
 
+import jsonschema
 import psycopg
 import pytest
 from kafka import KafkaAdminClient, TopicPartition
 
 from newsflow.kafka import ensure_topics
 from newsflow.lifecycle import Stopper
-from newsflow.models import encode
+from newsflow.models import TOPIC_DLQ, encode
 from newsflow.settings import Settings
+from newsflow.topic_schemas import SCHEMAS_DIR, file_name
 from sinks.postgres import connect
 from sinks.schema import MIGRATIONS, current_version, migrate
 from sinks.service import run_sink
@@ -212,6 +214,9 @@ def _assert_dead_letters(settings: Settings, expected: set[bytes]) -> None:
         assert headers["newsflow.source.topic"] == settings.topics.enriched
         assert int(headers["newsflow.source.partition"]) in range(settings.topics.partitions)
         assert int(headers["newsflow.source.offset"]) >= 0
+        # ... and fit the published contract (schemas/news.articles.dlq.v1.schema.json).
+        schema = json.loads((SCHEMAS_DIR / file_name(TOPIC_DLQ)).read_text(encoding="utf-8"))
+        jsonschema.validate({k: v for k, v in headers.items() if k.startswith("newsflow.")}, schema)
 
 
 def test_a_record_postgres_refuses_is_isolated_and_dead_lettered(

@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 import yaml
 
-from newsflow.settings import Settings
+from newsflow.settings import Settings, TopicsConfig
 from tests.kafka.broker import POM, shared_properties
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +72,9 @@ def test_topics_are_created_with_the_services_limits(compose):
     assert f"max.message.bytes={Settings.model_fields['max_message_bytes'].default}" in script
     assert "retention.ms=" in script and "--partitions 6" in script and "--replication-factor" in script
     assert "auto.create" not in script and _kafka_env(compose)["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    topics = TopicsConfig()
+    for topic in (topics.raw, topics.enriched, topics.dlq, topics.events):
+        assert topic in script.split("for topic in", 1)[1].split(";", 1)[0], f"kafka-init does not create {topic}"
 
 
 def test_the_mounted_config_exists_and_nothing_listens_beyond_loopback(compose):
