@@ -43,6 +43,8 @@ RECORD_ERRORS: tuple[type[KafkaError], ...] = (
 ACK_WAIT_LOG_S = 5.0
 ACK_GIVE_UP_S = 15.0
 MISSING_LOG_S = 5.0
+# Metadata answers that must agree before the consumer joins its group (see _wait_for_partitions).
+AGREEING_READS = 3
 HEARTBEAT_STALE_S = 10.0
 MAX_BACKOFF_S = 5.0
 
@@ -125,20 +127,38 @@ class ConsumerLoop:
                 self._retry_later(exc)
 
     def _wait_for_partitions(self, topics: list[str]) -> None:
-        """Until this consumer's metadata lists every topic's partitions.
+        """Until fresh reads of the cluster's metadata agree on every topic's partitions.
 
-        A group leader that assigns before it sees a just-created topic assigns
-        nothing, and kafka-python was seen not to rebalance again for over 90 s.
+        Just after a topic is created the brokers learn of it one by one, and an
+        answer from one that has not yet can take the topic back out of the
+        consumer's metadata. A group leader that assigns then leaves partitions
+        unassigned (kafka-python's range assignor logs "No partition metadata"),
+        and the rejoin that follows when the topic reappears was seen to leave a
+        sink without heartbeats: out of its group, silent, storing nothing.
+        Several agreeing answers, from whichever brokers give them, mean the
+        news has spread.
         """
         started = time.monotonic()
+        agreed, last = 0, None
         while not self.stopper.stopped:
-            missing = [t for t in topics if not self.consumer.partitions_for_topic(t)]
-            if not missing:
+            seen = self._fresh_partitions(topics)
+            agreed = agreed + 1 if seen is not None and seen == last else (1 if seen is not None else 0)
+            last = seen
+            if agreed >= AGREEING_READS:
                 return
             if time.monotonic() - started > MISSING_LOG_S:
-                log.warning("%s: waiting for Kafka to list the partitions of %s", self.stage.name, ", ".join(missing))
+                log.warning("%s: waiting for Kafka to list the partitions of %s", self.stage.name, ", ".join(topics))
                 started = time.monotonic()
-            self.stopper.wait(0.2)
+            self.stopper.wait(0.3)
+
+    def _fresh_partitions(self, topics: list[str]) -> dict[str, frozenset[int]] | None:
+        """Each topic's partitions from a metadata request made now; None while any topic has none."""
+        try:
+            self.consumer.topics()  # always a request to the cluster, unlike partitions_for_topic
+        except KafkaError:
+            return None
+        seen = {topic: frozenset(self.consumer.partitions_for_topic(topic) or ()) for topic in topics}
+        return seen if all(seen.values()) else None
 
     def _checkpoint(self) -> None:
         """Store the batch in hand, then commit it. The order, for every stage:
