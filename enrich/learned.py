@@ -59,9 +59,16 @@ class Model:
     net_threshold: float
 
     def probability(self, features: dict[str, float]) -> float:
-        weights = self.weights
-        z = sum(weights.get(name, 0.0) * value for name, value in features.items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return probability(self.weights, features)
+
+
+def probability(weights: dict[str, float], features: dict[str, float]) -> float:
+    """The logistic model's belief in a candidate (training scores with it too)."""
+    return sigmoid(sum(weights.get(name, 0.0) * value for name, value in features.items()))
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def _words_pattern(words: str) -> re.Pattern:
@@ -90,10 +97,8 @@ def load_model(path: Path = MODEL_PATH) -> Model | None:
     return Model(data["weights"], data["rule_threshold"], data["net_threshold"])
 
 
-def review(article: Article, events: list[Event], has_title: bool, catalogued: Collection[str], model: Model | None) -> list[Event]:
+def review(article: Article, events: list[Event], has_title: bool, catalogued: Collection[str], model: Model) -> list[Event]:
     """The events the model keeps: rule events it believes, wide-net events it believes more."""
-    if model is None:
-        return events
     kept: list[Event] = []
     best_net: dict[tuple[str, str], Candidate] = {}
     for candidate in candidates(article, events, has_title, catalogued):

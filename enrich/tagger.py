@@ -55,8 +55,10 @@ def tag(
     taxonomy = taxonomy or load_taxonomy()
     reading = _read(text, published, title, taxonomy)
     article = reading.article
-    # The learned check (off by default): keeps the rule events it believes, adds the wide net's best.
-    events = dedupe_events(review(article, reading.events, reading.has_title, taxonomy.producers, model))
+    events = reading.events  # deduplicated by the rule stage already
+    if model is not None:
+        # The learned check (off by default): keeps the rule events it believes, adds the wide net's best.
+        events = dedupe_events(review(article, events, reading.has_title, taxonomy.producers, model))
     producers = _producers(reading.producer_mentions, taxonomy)
     producers += _acting_producers(events, {p.name for p in producers}, taxonomy)
     return Tags(

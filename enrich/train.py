@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import sys
 from collections import Counter
 from pathlib import Path
 
-from enrich.learned import DATA, MODEL_PATH
+from enrich.learned import DATA, MODEL_PATH, probability, sigmoid
 
 ROWS_PATH = DATA / "event_training.jsonl.gz"
 CORPUS = Path(__file__).parent / "corpus"
@@ -108,7 +107,7 @@ def fit(samples: list[tuple[dict[str, float], int]], l2: float = L2) -> dict[str
         grad = [l2 * w for w in weights]
         for index, values, label in rows:
             z = sum(weights[i] * v for i, v in zip(index, values))
-            err = (1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))) - label) / n
+            err = (sigmoid(z) - label) / n
             for i, v in zip(index, values):
                 grad[i] += err * v
         # A fixed step: features lie in [0, 1], so this stays stable.
@@ -124,15 +123,10 @@ def predict(record: dict, weights: dict[str, float], rule_threshold: float | Non
             if c["source"] == "rule":
                 out.add(tuple(c["triple"]))
             continue
-        p = _probability(weights, c["features"])
+        p = probability(weights, c["features"])
         if p >= (rule_threshold if c["source"] == "rule" else net_threshold):
             out.add(tuple(c["triple"]))
     return out
-
-
-def _probability(weights: dict[str, float], features: dict[str, float]) -> float:
-    z = sum(weights.get(k, 0.0) * v for k, v in features.items())
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def score(records: list[dict], predictions: list[set]) -> dict[str, float]:
