@@ -224,6 +224,9 @@ class Settings(BaseSettings):
         config: dict[str, Any] = {
             "bootstrap_servers": self.kafka_bootstrap_servers,
             "security_protocol": self.kafka_security_protocol,
+            # kafka-python backs off reconnects up to 30 s; a broker that comes back would then sit
+            # unused for up to 30 s. Apache Kafka's own clients cap it at 1 s, and so do we.
+            "reconnect_backoff_max_ms": 1000,
         }
         if self.kafka_sasl_mechanism:
             config["sasl_mechanism"] = self.kafka_sasl_mechanism
