@@ -185,12 +185,25 @@ def _name(name: str) -> str:
     name = _LEGAL_SUFFIX.sub("", name.strip())
     taxonomy = load_taxonomy()
     canonical = taxonomy.canonical(name)
+    if canonical in taxonomy.commodities and name[:1].isupper():
+        # "Canada's Potash" is Potash Corp: a capitalised commodity word standing
+        # for the producer whose catalogue name or alias it begins.
+        producer = _producer_starting(taxonomy, name)
+        if producer:
+            return producer
     if canonical in taxonomy.producers or canonical in taxonomy.countries or canonical in taxonomy.commodities:
         return canonical
     words = canonical.split()
     while len(words) > 1 and words[-1] in _NAME_TAILS:
         words.pop()
     return " ".join(words)
+
+
+def _producer_starting(taxonomy, word: str) -> str | None:
+    """The one catalogue producer with a surface form "<word> ..." ("Potash Corp"), if exactly one."""
+    prefix = word.lower() + " "
+    found = {target for surface, target in taxonomy.names.items() if surface.startswith(prefix) and target in taxonomy.producers}
+    return found.pop() if len(found) == 1 else None
 
 
 _NAME_TAILS = frozenset(INDUSTRY_WORDS) | {"Group", "Holdings", "Company", "Corporation", "International", "Industries"}

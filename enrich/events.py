@@ -298,6 +298,25 @@ _CALLED_OFF = re.compile(
 )
 
 
+# A trade measure whose own predicate ends it: "Russia's ban on grain exports
+# may be lifted", "an informal ban on buying was lifted earlier in the year".
+_MEASURES = frozenset({"export_ban", "import_ban", "supply_restriction", "sanctions"})
+_LIFTED_AFTER = re.compile(
+    r"(?:\s+(?!(?:but|while|after|as|because)\b|and\s+(?-i:[a-z]))[\w'’.-]+){0,12}?\s+(?:(?:has|have|had)\s+been|was|were|is|are|be|being)\s+"
+    r"(?:(?:partly|partially|fully|formally|finally|officially|quietly)\s+)?(?:lifted|removed|eased|rescinded|revoked|relaxed|repealed|overturned)\b",
+    re.I,
+)
+
+
+def _lifted_after(text: str, rule_action: str, start: int, end: int) -> bool:
+    if rule_action not in _MEASURES:
+        return False
+    rest = text[start:end]
+    if not any(word in rest for word in ("lift", "remov", "eased", "rescind", "revok", "relax", "repeal", "overturn")):
+        return False
+    return bool(_LIFTED_AFTER.match(text, start, end))
+
+
 def _cancelled(text: str, start: int, end: int) -> bool:
     rest = text[start:end]
     # (Substring tests first: almost no sentence has any of these words.)
@@ -317,7 +336,8 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
     elif not negated and _abandoned(text, sentence, trigger):
         negated = True  # "scrapped its target to cut output", "withdrew its bid for Terra"
     action = rule.action
-    if rule.negates or _LIFTED_BEFORE.search(text, max(sentence[0], trigger.start - 60), trigger.start):
+    lifted = _LIFTED_BEFORE.search(text, max(sentence[0], trigger.start - 60), trigger.start) or _lifted_after(text, rule.action, trigger.end, sentence[1])
+    if rule.negates or lifted:
         # Lifting a measure (annotation-guide.md): its resume code where it has
         # one ("lifted force majeure" -> sales_resume), else the code negated.
         resumed = _RESUME_CODE.get(action)

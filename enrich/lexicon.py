@@ -304,6 +304,11 @@ def _production_rules(lex: Lexicon) -> None:
     # "opposed production cut proposals": a cut refused.
     lex.add("output_cut", "oppose opposes opposed opposing reject rejects rejected rejecting resist resists resisted block blocks blocked veto vetoed",
             r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,4}?\s+(?:output|production|supply)\s+(?:cuts?|curbs?|reductions?)\b", negates=True, objects="output production supply")
+    # "started production at its Statfjord Ost field", "will not begin oil production":
+    # a producer starting to produce raises its output (a "not" negates it as usual).
+    lex.add("output_increase", "start starts started starting begin begins began begun beginning commence commences commenced commencing",
+            r"(?:\s+(?!and\b|but\b|or\b)[\w'’-]+){0,2}?\s+(?:production|output|producing|mining|pumping|extraction|operations)\b(?!\s+(?:costs?|chain|of\s+(?:cars?|vehicles?|batteries|chips)))",
+            objects="production output producing mining pumping extraction operations", confidence=0.85)
     # "expects a partial restart by October"
     lex.add("output_increase", "restart resumption reopening", r"(?=\s+(?:by|in|within|before|from|later|next|of\s+(?:operations|production|output|the\s+(?:mine|plant|smelter|refinery|facility|field|line)))\b)", confidence=0.8)
     lex.add("output_increase", "increase increases rise boost expansion restart resumption ramp-up hike hikes",

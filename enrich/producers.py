@@ -110,6 +110,8 @@ def _trusted(text: str, found: list[Match], sentence_starts: list[int]) -> bool:
     for match in found:
         if _PLACE_CONTEXT.search(text, max(0, match.start - 20), match.start) or _PLACE_AFTER.match(text, match.end):
             continue  # "the port of Santos", "Santos port": a place
+        if " " not in match.surface and _QUANTITY_AFTER.match(text, match.end):
+            continue  # "Total output fell", "Total Recoverable Sugar": an adjective
         if " " in match.surface or not _sentence_initial(text, match.start, sentence_starts):
             return True
         if _COMPANY_CONTEXT.search(text, max(0, match.start - 100), min(len(text), match.end + 100)):
@@ -118,6 +120,11 @@ def _trusted(text: str, found: list[Match], sentence_starts: list[int]) -> bool:
 
 
 _PLACE_CONTEXT = re.compile(r"\b(?:port|city|state|region|province|town|harbou?r|terminal|bay|island)\s+of\s+$|\bin\s+$", re.I)
+_QUANTITY_AFTER = re.compile(
+    r"\s+(?:[A-Za-z]+\s+)?(?:output|production|revenues?|sales|exports|imports|headcount|inventor(?:y|ies)|volumes?|demand|supply"
+    r"|supplies|capacity|costs?|debt|assets|returns?|recoverable|reserves|spending|investments?|shipments|deliveries|earnings|income)\b",
+    re.I,
+)
 _PLACE_AFTER = re.compile(r"\s+(?:port|harbou?r|terminal|state|city|region|province|basin)\b", re.I)
 
 
@@ -141,6 +148,10 @@ def uncatalogued_mentions(text: str, matches: list[Match], cues: dict[str, list[
             start = raw_start + raw.find(name)
             if not _overlaps_known(start, start + len(name), matches) and name not in names:
                 names[name] = (start, start + len(name))
+    # "Suvo Strategic Minerals" and, from a later cue, "Strategic Minerals": one producer.
+    for name in list(names):
+        if any(other != name and other.endswith(" " + name) for other in names):
+            del names[name]
     # "Halcyon Gold Corp ... Halcyon, a mid-tier producer": one producer.
     for name in [n for n in names if " " not in n]:
         if any(other.split()[0] == name for other in names if other != name):
@@ -185,8 +196,10 @@ def _names_at_cue(text: str, start: int, end: int, role: str, surface: str) -> l
             if name_start is not None:
                 out.append((text[name_start : found.start()], name_start))
     elif role == "industry":
+        if _TITLE_AFTER.match(text, end):
+            return out  # "Iraqi Oil Minister", "the Global Mining and Resources sectors", "RBN Energy analyst"
         name_start = _name_before(text, start, max_words=3, gap=True)
-        if name_start is not None:
+        if name_start is not None and not _BYLINE_BEFORE.search(text, max(0, name_start - 40), name_start):
             raw = text[name_start:end]
             tail = _CORP_AFTER.match(text, end, end + 16)
             out.append((raw + (tail.group(0) if tail else ""), name_start))
@@ -194,6 +207,13 @@ def _names_at_cue(text: str, start: int, end: int, role: str, surface: str) -> l
 
 
 _APPOSITION_OPEN = re.compile(r",\s+(?:a|an|the|one\s+of\s+the)\s+")
+# An industry word that heads an office, a sector or an analyst's firm, not a producer.
+_TITLE_AFTER = re.compile(
+    r"(?:\s+(?:and|&|[A-Z][\w-]*)){0,3}\s+"
+    r"(?:Minister|Ministers|Ministry|Secretary|Department|Commissioner|sectors?|industry|industries|analysts?|consultants?|Production|Output)\b"
+)
+# "(Reporting by Rod Nickel": a reporter's name that ends in a metal.
+_BYLINE_BEFORE = re.compile(r"(?:Reporting|reporting|Writing|writing|Editing|editing|Compiled|compiled)\s+by\s+(?:[\w.-]+\s+){0,3}$")
 _CORP_AFTER = re.compile(rf"\s+{_CORP}(?![\w-])")
 _CONNECTORS = frozenset({"de", "du", "del", "da", "do", "van", "von", "y", "&"})
 
@@ -229,7 +249,8 @@ def _clean(name: str) -> str | None:
     name = _NAME_HEAD.sub("", name.strip(" .,'’"))
     name = _CORP_TAIL.sub("", name).strip(" .,")
     words = name.split()
-    while words and words[0] in _STOP_NAMES:
+    # "Australia's Macarthur Coal", "Qatar's Energy Minister": the owner's possessive is not the name.
+    while words and (words[0] in _STOP_NAMES or words[0].endswith(("'s", "’s"))):
         words.pop(0)
     if not words or len(words) > 6:
         return None
