@@ -194,11 +194,15 @@ def _sales_rules(lex: Lexicon) -> None:
     # Selling a mine, a stake or a unit is a divestment, not a sale of goods.
     assets = r"(?!(?:\s+[\w'’.,%$-]+){0,5}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations|holdings?|interests?)\b)"
     # "selling it to Cerberus", "to sell Chrysler Group for $7.4 billion": a divestment.
-    divested = r"(?!\s+(?:it|them|itself)\s+to\b)(?!\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+(?:for|to)\s)"
+    divested = (
+        r"(?!\s+(?:it|them|itself)\s+to\b)(?!\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+(?:for|to)\s)"
+        r"(?!\s+(?:the|its|their|a|an|this|that)\s+(?:[\w-]+\s+)?(?:company|firm|group|business|unit|stake|mine|assets?|division|subsidiary)\b)"
+    )
     lex.add("sales", "sold sells sell", r"(?!\s*-?\s*off\b|-side|\s+back\b|\s+out\b|\s+short\b)" + divested + assets + r"(?=[\s,.;]|$)", veto_left=_RELATIVE)
     lex.add("sales", "selling", r"(?!\s*-?\s*off\b|-side|\s+pressure|\s+prices?\b|\s+point|\s+season)" + divested + assets + r"(?=\s)", veto_left=_RELATIVE)
-    lex.add("sales", "sales sale", r"(?=[\s,.;]|$)(?!\s+(?:tax|team|force|staff|pitch|event|events|cycles?|volumes?|guidance|agreement|office|offices|network|channels?|process|proceeds|of\s+(?:its|a|the)\s+(?:stake|unit|business|mine|assets)))",
-            strict=True, confidence=0.8, veto_left=r"\b(?:has|have|had)\s+(?:\w+\s+)?")
+    lex.add("sales", "sales sale", r"(?=[\s,.;]|$)(?!\s+(?:tax|team|force|staff|pitch|event|events|cycles?|volumes?|guidance|agreement|office|offices|network|channels?|process|proceeds|strategy|strategies|targets?"
+            r"|of\s+(?:(?:its|a|the|[\w-]+)\s+){1,3}?(?:stakes?|units?|business(?:es)?|mines?|assets?|divisions?|subsidiar\w+|operations|plants?|shares)\b))",
+            strict=True, confidence=0.8, veto_left=r"\b(?:(?:has|have|had)\s+(?:\w+\s+)?|assets?\s+|asset-)")
     lex.add("sales", "reported posted recorded booked", _GAP2 + r"sales\b")
     # "Alrosa's sales rose 10%", "Ivory Coast's cocoa exports fell": sales as a statistic.
     lex.add("sales", "sales shipments deliveries exports", _STAT_AUX + r"(?:volumes?\s+)?(?:" + _STAT_UP[3:-3] + "|" + _STAT_DOWN[3:-3] + r")\b", strict=True, actor_inside=True)
@@ -260,8 +264,9 @@ def _production_rules(lex: Lexicon) -> None:
     # "wound down mining at the site", "is winding down the smelter"
     lex.add("output_cut", "wind winds winding wound", r"\s+down" + long_gap + _PRODUCTION, objects=_PRODUCTION_WORDS)
     lex.add("output_cut", "place places placed placing put puts putting", r"(?:\s+[\w'’.-]+){1,10}?\s+(?:on|into|under)\s+care\s+and\s+maintenance\b")
-    lex.add("output_cut", "output production", r"(?:\s+[\w'’-]+){0,4}?\s+(?:to|would|will|could|may)\s+(?:fall|decline|drop|shrink|contract|decrease)\b")
-    lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand)\b")
+    # "Saudi crude output will fall to 9.8 million bpd": the owner (possessive or adjective) acts.
+    lex.add("output_cut", "output production", r"(?:\s+[\w'’-]+){0,4}?\s+(?:to|would|will|could|may)\s+(?:fall|decline|drop|shrink|contract|decrease)\b", actor_inside=True, strict_subject=True)
+    lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand)\b", actor_inside=True, strict_subject=True)
     # Production reported as a statistic counts (annotation-guide.md): "Kestrel
     # Mining's nickel output rose 8%", "Chilean copper production fell to 410,000 t",
     # "output at Glencore's Mutanda mine dropped". The owner is the actor.
@@ -304,6 +309,15 @@ def _production_rules(lex: Lexicon) -> None:
     # "opposed production cut proposals": a cut refused.
     lex.add("output_cut", "oppose opposes opposed opposing reject rejects rejected rejecting resist resists resisted block blocks blocked veto vetoed",
             r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,4}?\s+(?:output|production|supply)\s+(?:cuts?|curbs?|reductions?)\b", negates=True, objects="output production supply")
+    # "OPEC+ agreed to cut 2 million bpd", "would voluntarily cut an additional 1 million
+    # barrels per day", "will add 500,000 b/d": a volume cut or added is output.
+    volume = (
+        r"(?:\s+(?:an?|another|additional|further|extra|some|about|around|nearly|roughly|almost|up\s+to|as\s+much\s+as|more\s+than|a\s+combined|a\s+total\s+of))*"
+        r"\s+[\d.,]+\s*(?:million|mln|m|thousand|k)?\s*(?:barrels?(?:\s+(?:per|a)\s+day)?|bpd|b/d|bbl/d|mb/d|mbpd|tonnes|tons|metric\s+tons|ounces|oz)\b(?!\s+of\s+(?:imports|purchases))"
+    )
+    lex.add("output_cut", "cut cuts cutting curtail curtails curtailed curtailing reduce reduces reduced reducing trim trims trimmed slash slashes slashed", volume, confidence=0.85)
+    lex.add("output_increase", "add adds added adding raise raises raised raising boost boosts boosted boosting increase increases increased increasing",
+            volume + r"(?!\s+(?:of\s+)?(?:storage|capacity\s+to\s+store|imports?))", confidence=0.8)
     # "started production at its Statfjord Ost field", "will not begin oil production":
     # a producer starting to produce raises its output (a "not" negates it as usual).
     lex.add("output_increase", "start starts started starting begin begins began begun beginning commence commences commenced commencing",
@@ -391,7 +405,7 @@ def _trade_rules(lex: Lexicon) -> None:
             r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){1,8}?\s+from\s+(?:the\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), actor_after=True, confidence=0.8, objects="from")
     # "China imported 391,400 tons of Brazilian poultry": the origin sold it.
     lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
-            r"\s+(?:[\w$.,%-]+\s+){1,6}?of\s+(?=(?-i:[A-Z])[\w-]+\s+[a-z])", actor_after=True, confidence=0.75, objects="of")
+            r"\s+(?:(?!shares\b|stock\b|equity\b|stakes?\b)[\w$.,%-]+\s+){1,6}?of\s+(?=(?-i:[A-Z])[\w-]+\s+[a-z])", actor_after=True, confidence=0.75, objects="of")
     # "supplies from the United States as well as Russia and Mozambique": the origins sold.
     lex.add("sales", "supplies shipments imports cargoes deliveries purchases",
             r"\s+(?:of\s+(?:[\w-]+\s+){1,3}?)?from\s+(?:the\s+)?(?=(?-i:[A-Z]))", actor_after=True, confidence=0.75)
@@ -429,9 +443,21 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("acquisition", "takeover acquisition bid offer approach proposal", r"\s+(?:proposal\s+|offer\s+|bid\s+|approach\s+)?from\s+(?=(?-i:[A-Z]))", modality="possible", confidence=0.8, actor_after=True)
     lex.add("acquisition", "merge merges merged merging", r"\s+with\b")
     lex.add("acquisition", "talks talk talking discussions negotiations", r"\s+(?:about|on|over|for|of)\s+(?:a\s+|an\s+)?(?:possible\s+|potential\s+)?(?:merger|tie-up|combination|takeover|acquisition|deal\s+to\s+(?:buy|acquire))\b", modality="possible", confidence=0.8)
-    lex.add("acquisition", "take takes took taking taken", r"\s+over\s+(?=(?:the\s+|its\s+|rival\s+)?(?-i:[A-Z]))|\s+(?:a|an)\s+(?:[\w%.-]+\s+){0,2}stake\s+in\b")
+    lex.add("acquisition", "take takes took taking taken", r"\s+over\s+(?=(?:the\s+|its\s+|rival\s+)?(?-i:[A-Z]))|\s+(?:(?:a|an)\s+)?(?:[\w%.-]+\s+){0,2}stake\s+in\b")
     lex.add("acquisition", "snap snaps snapped snapping", r"\s+up\b")
-    lex.add("acquisition", "bid bids offer offers offered approach approaches", r"\s+(?:of\s+[\w$.,]+\s*\w*\s+)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))" + _NOT_A_DATE, modality="planned", confidence=0.8)
+    lex.add("acquisition", "bid bids offer offers offered approach approaches",
+            r"\s+(?:(?:of\s+)?(?:about\s+|around\s+|nearly\s+|up\s+to\s+)?(?:[A-Z]{0,2}\$|US\$|C\$|A\$|£|€)?[\d.,]+\s*(?:billion|million|bln|mln|bn|m)?\s+(?:(?:a\s+share|per\s+share|in\s+cash)\s+)?)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))" + _NOT_A_DATE,
+            modality="planned", confidence=0.8)
+    # "Alcan rejected a $28.4 billion bid by Alcoa": the bidder is the agent.
+    lex.add("acquisition", "bid bids takeover", r"(?=\s+by\s+(?:[\w'’-]+\s+){0,2}?(?-i:[A-Z]))", agent_only=True, modality="planned", confidence=0.75)
+    # "Rio's purchase of the firm", "sealed its acquisition of the cocoa division of Petra Foods",
+    # "weighing a purchase of the loss-making plant": a purchase whose owner is named.
+    lex.add("acquisition", "takeover acquisition purchase",
+            r"\s+of\s+(?:the|a|an|its|their)\s+(?:[\w'’-]+\s+){0,3}?(?:firm|company|miner|producer|group|business|unit|division|plant|mine|smelter|refinery|assets|operations|subsidiary)\b",
+            strict=True, confidence=0.8)
+    # "bought 110 million shares of Sabre": buying a company's shares is acquiring a stake.
+    lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
+            r"\s+(?:[\w$.,%-]+\s+){0,5}?(?:shares|stock|equity)\s+(?:of|in)\s+(?=(?-i:[A-Z]))", confidence=0.85)
     lex.add("acquisition", "acquired", r"(?=\s+by\b)")
     # "agreed to sell its coal mines in Australia to Peabody": the buyer acquires.
     lex.add("acquisition", "sell sells sold selling",
@@ -443,10 +469,12 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("force_majeure", "force", r"\s+majeure\b")
     lex.add("strike", "industrial", r"\s+action\b", actor_inside=True)
     lex.add("strike", "walk walks walked walking", r"\s+(?:off\s+the\s+job|out)\b", actor_inside=True)
-    lex.add("strike", "workers miners employees union unions staff", r"(?:\s+[\w'’.,-]+){0,12}?\s+(?:(?:went|go|goes|are|were|have\s+been|began|started|launched|staged|called|voted\s+to|threatened\s+to|will|would|plan\s+to|to)\s+)?(?:on\s+strike|strikes?|struck|walked\s+out|downed\s+tools|a\s+strike|strike\s+action|(?:a\s+)?sit-ins?|(?:a\s+)?go-slow|(?:a\s+)?work\s+stoppage|(?:a\s+)?work-to-rule|picket(?:ed|s)?)\b(?!\s+(?:a|an)\s+(?:deal|agreement))",
+    lex.add("strike", "workers miners employees union unions staff contractors workforce", r"(?:\s+[\w'’.,-]+){0,12}?\s+(?:(?:went|go|goes|are|were|have\s+been|began|started|launched|staged|called|voted\s+to|threatened\s+to|will|would|plan\s+to|to)\s+)?(?:on\s+strike|strikes?|struck|walked\s+out|downed\s+tools|a\s+strike|strike\s+action|(?:a\s+)?sit-ins?|(?:a\s+)?go-slow|(?:a\s+)?work\s+stoppage|(?:a\s+)?work-to-rule|picket(?:ed|s)?|(?<=staged\s)(?:[\w-]+\s+)?stoppages?)\b(?!\s+(?:a|an)\s+(?:deal|agreement))",
             actor_inside=True)
     lex.add("strike", "strike strikes", r"(?=\s+(?:at|by|action|actions|hit|hits|halted|halts|disrupted|disrupts|over|entered|enters|continued|continues|ended|began|started|affected|affects|shut|closed|idled|paralysed|paralyzed|forced|has|have|had)\b)", actor_inside=True)
     lex.add("strike", "walkout walkouts sit-in sit-ins go-slow", r"(?=[\s,.;]|$)", actor_inside=True)
+    # "the return of half of the striking workforce at its South African mines"
+    lex.add("strike", "striking", r"\s+(?:workers|miners|employees|staff|workforce|union\s+members)\b", actor_inside=True)
     lex.add("strike", "went go goes going gone", r"\s+on\s+strike\b", actor_inside=True)
     # "Escondida copper mine hit by surprise strike": the struck site's owner is its subject.
     lex.add("strike", "hit hits affected crippled halted", r"\s+by\s+(?:a\s+|an\s+)?(?!(?:[\w-]+\s+)?(?:drone|air|missile|military|rocket|artillery|naval)\b)(?:[\w-]+\s+){0,2}?(?:strikes?|walkouts?|stoppages?)\b")

@@ -155,6 +155,10 @@ def _best_phrase(found: str, bucket: tuple[tuple[str, Phrase], ...]) -> Phrase |
 
 
 def _case_fits(found: str, surface: str, phrase: Phrase) -> bool:
+    # Punctuation is a space to the automaton, so "OPEC+" would also match "OPEC," (OPEC
+    # followed by a comma): a plus sign that names the group must be in the text.
+    if "+" in surface and "+" not in found:
+        return False
     if phrase.case_sensitive:
         return found == surface
     if phrase.lowercase_ok:

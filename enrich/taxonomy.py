@@ -77,7 +77,8 @@ class Taxonomy:
 
     @functools.cached_property
     def producer_countries(self) -> dict[str, str]:
-        return {name: entry.country for name, entry in self.producers.items() if entry.country}
+        # A cartel's country is where it sits (OPEC: Austria), not a state that acts for it.
+        return {name: entry.country for name, entry in self.producers.items() if entry.country and entry.kind != "cartel"}
 
     @functools.cached_property
     def commodity_heads(self) -> dict[str, str]:
