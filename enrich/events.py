@@ -302,8 +302,9 @@ _CALLED_OFF = re.compile(
 # may be lifted", "an informal ban on buying was lifted earlier in the year".
 _MEASURES = frozenset({"export_ban", "import_ban", "supply_restriction", "sanctions"})
 _LIFTED_AFTER = re.compile(
-    r"(?:\s+(?!(?:but|while|after|as|because)\b|and\s+(?-i:[a-z]))[\w'’.-]+){0,12}?\s+(?:(?:has|have|had)\s+been|was|were|is|are|be|being)\s+"
-    r"(?:(?:partly|partially|fully|formally|finally|officially|quietly)\s+)?(?:lifted|removed|eased|rescinded|revoked|relaxed|repealed|overturned)\b",
+    r"(?:\s+(?!(?:but|while|after|as|because)\b|and\s+(?-i:[a-z]))[\w'’.-]+){0,12}?\s+(?:(?:(?:has|have|had)\s+been|was|were|is|are|be|being)\s+"
+    r"(?:(?:partly|partially|fully|formally|finally|officially|quietly)\s+)?(?:lifted|removed|eased|rescinded|revoked|relaxed|repealed|overturned)"
+    r"|(?:ended|ends|expired|expires|lapsed|lapses))\b",
     re.I,
 )
 
@@ -312,7 +313,7 @@ def _lifted_after(text: str, rule_action: str, start: int, end: int) -> bool:
     if rule_action not in _MEASURES:
         return False
     rest = text[start:end]
-    if not any(word in rest for word in ("lift", "remov", "eased", "rescind", "revok", "relax", "repeal", "overturn")):
+    if not any(word in rest for word in ("lift", "remov", "eased", "rescind", "revok", "relax", "repeal", "overturn", "end", "expir", "laps")):
         return False
     return bool(_LIFTED_AFTER.match(text, start, end))
 
@@ -337,7 +338,9 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
         negated = True  # "scrapped its target to cut output", "withdrew its bid for Terra"
     action = rule.action
     lifted = _LIFTED_BEFORE.search(text, max(sentence[0], trigger.start - 60), trigger.start) or _lifted_after(text, rule.action, trigger.end, sentence[1])
-    if rule.negates or lifted:
+    if rule.denies:
+        negated = True
+    elif rule.negates or lifted:
         # Lifting a measure (annotation-guide.md): its resume code where it has
         # one ("lifted force majeure" -> sales_resume), else the code negated.
         resumed = _RESUME_CODE.get(action)

@@ -138,6 +138,9 @@ class Rule:
     # The wording lifts the measure ("will permit uranium imports"): the event is
     # the measure's code, negated (annotation-guide.md).
     negates: bool = False
+    # The wording itself says it did not happen ("no disruptions to exports"): the
+    # code negated, never its resume code.
+    denies: bool = False
     # Only a "by X" agent can be the actor ("was hit with sanctions by the U.S."):
     # the subject of such a passive is the target.
     agent_only: bool = False
@@ -428,6 +431,12 @@ def _trade_rules(lex: Lexicon) -> None:
     # "a G7 price cap on Russian crude": a sanctions measure of its owner.
     lex.add("sanctions", "price", r"\s+caps?\s+on\b", strict=True, confidence=0.8)
     lex.add("sanctions", "sanctions", _PASSIVE_AUX + r"(?:imposed|announced|levied|introduced)\s+(?:\w+\s+){0,3}?by\b")
+    # "has exempted Japan and 10 EU nations from financial sanctions": a sanction eased.
+    lex.add("sanctions", "exempt exempts exempted exempting waive waives waived waiving",
+            r"(?:\s+[\w'’.,-]+){0,8}?\s+from\s+(?:[\w-]+\s+){0,2}?sanctions\b", negates=True, objects="sanctions")
+    # "there are no disruptions to exports": sales explicitly not halted.
+    lex.add("sales_halt", "no", r"\s+(?:[\w-]+\s+)?(?:disruptions?|interruptions?|halt|stoppage|suspension)\s+(?:to|in|of)\s+(?:[\w'’-]+\s+){0,2}?(?:exports|shipments|supplies|sales|loadings|deliveries)\b",
+            denies=True, objects="exports shipments supplies sales loadings deliveries")
 
 
 def _corporate_rules(lex: Lexicon) -> None:
