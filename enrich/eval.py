@@ -150,15 +150,22 @@ def _score_attributes(report: Report, events: list, gold_events: list[dict]) -> 
             continue
         report.modality.total += 1
         report.modality.agree += event.modality == gold.get("modality", "asserted")
-        if gold.get("when") is not None:
+        if gold.get("when") is not None and _comparable_period(str(gold["when"])):
             report.when.total += 1
             report.when.agree += _time_agrees(event.when, str(gold["when"]))
 
 
 def _time_agrees(when, gold: str) -> bool:
-    """The event's time overlaps the gold period ("2023", "2023-11", "2023-11-21")."""
+    """The event's time overlaps the gold period ("2023", "2023-Q4", "2023-H1", "2023-11", "2023-11-21")."""
     if when is None:
         return False
+    span = _PART_OF_YEAR.fullmatch(gold)
+    if span:
+        year, kind, n = int(span["year"]), span["kind"].upper(), int(span["n"])
+        months = 3 if kind == "Q" else 6
+        start = date(year, (n - 1) * months + 1, 1)
+        end = date(year + (n * months == 12), n * months % 12 + 1, 1) - timedelta(days=1)
+        return when.start <= end and start <= when.end
     parts = [int(p) for p in gold.split("-")]
     start = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     if len(parts) == 3:
@@ -168,6 +175,15 @@ def _time_agrees(when, gold: str) -> bool:
     else:
         end = date(parts[0], 12, 31)
     return when.start <= end and start <= when.end
+
+
+def _comparable_period(gold: str) -> bool:
+    """Whether a gold time is a period the scorer reads (a crop year "2009/10" is not)."""
+    return bool(_PART_OF_YEAR.fullmatch(gold) or _CALENDAR.fullmatch(gold))
+
+
+_CALENDAR = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
+_PART_OF_YEAR = re.compile(r"(?P<year>\d{4})-(?P<kind>[QqHh])(?P<n>[1-4])")
 
 
 def _triple(event: dict) -> Triple:
