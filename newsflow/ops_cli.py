@@ -64,7 +64,7 @@ def _add_retag(commands: argparse._SubParsersAction, add_config: Callable) -> No
 
 
 def _cmd_retag(args: argparse.Namespace) -> int:
-    from newsflow.cli import _service_settings, _stopper
+    from newsflow.cli import _stopper
     from newsflow.retag import Selection, run_retag
 
     if args.all and args.until:
@@ -131,7 +131,6 @@ def _add_replay(commands: argparse._SubParsersAction, add_config: Callable) -> N
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
-    from newsflow.cli import _service_settings
     from newsflow.replay import ReplayRequest, run_replay
 
     settings = _service_settings(args, needs_database=False)
@@ -200,7 +199,6 @@ def _filter(args: argparse.Namespace):
 
 
 def _cmd_dlq_list(args: argparse.Namespace) -> int:
-    from newsflow.cli import _service_settings
     from newsflow.dlq import read_dead_letters
 
     settings = _service_settings(args, needs_database=False)
@@ -235,7 +233,6 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _cmd_dlq_replay(args: argparse.Namespace) -> int:
-    from newsflow.cli import _service_settings
     from newsflow.dlq import read_dead_letters, replay_dead_letters
 
     wanted = _filter(args)
@@ -251,6 +248,19 @@ def _cmd_dlq_replay(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
     print(f"{len(report.replayed)} dead letter(s) {verb}, {len(report.skipped_truncated)} skipped")
     return INCOMPLETE if report.skipped_truncated or not report.replayed else 0
+
+
+def _service_settings(args: argparse.Namespace, needs_database: bool = True):
+    """The settings; these commands work on the pipeline's own broker (and database), so both must be set."""
+    from newsflow.cli import _load
+
+    settings = _load(args)
+    if not settings.kafka_bootstrap_servers:
+        raise ConfigError(f"KAFKA_BOOTSTRAP_SERVERS is not set: `newsflow {args.command}` works on the pipeline's "
+                          "broker (the embedded one of `newsflow run` lives only while run does)")  # fmt: skip
+    if needs_database and settings.database_url is None:
+        raise ConfigError(f"DATABASE_URL is not set: `newsflow {args.command}` reads the stored articles")
+    return settings
 
 
 def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -55,7 +55,7 @@ class Progress:
         left = (self.total - self.done) / rate if rate > 0 else None
         bar = ""
         if self._tty:
-            filled = int(round(share * BAR_WIDTH))
+            filled = round(share * BAR_WIDTH)
             bar = "[" + "#" * filled + "." * (BAR_WIDTH - filled) + "] "
         eta = f", about {left:.0f} s left" if left is not None and self.done < self.total else ""
         return f"{self.label}: {bar}{self.done}/{self.total} ({share:.0%}), {rate:.0f}/s{eta}"

@@ -47,8 +47,8 @@ class ReplayReport:
 
 def run_replay(settings: Settings, request: ReplayRequest) -> ReplayReport:
     """Read the chosen range of ``request.topic`` and produce it to ``request.to_topic``."""
-    from newsflow.kafka import make_producer
     from newsflow import topicread
+    from newsflow.kafka import make_producer
 
     consumer = topicread.reader(settings)
     producer = None if request.dry_run else make_producer(settings)

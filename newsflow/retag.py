@@ -242,8 +242,11 @@ def _open_run(conn: psycopg.Connection, key: str, version: str, restart: bool) -
     """The run to continue: the stored one, or a new one (``restart`` begins it again)."""
     if restart:
         conn.execute("DELETE FROM retag_runs WHERE selection = %s AND tagger_version = %s", (key, version))
+    # started_at by this process's clock, the one that stamps enriched_at:
+    # ``--wait`` compares the two, and the database's clock may differ.
     conn.execute(
-        "INSERT INTO retag_runs (selection, tagger_version) VALUES (%s, %s) ON CONFLICT DO NOTHING", (key, version)
+        "INSERT INTO retag_runs (selection, tagger_version, started_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+        (key, version, datetime.now(UTC)),
     )
     return _load_run(conn, key, version)
 
