@@ -50,7 +50,8 @@ class Progress:
 
     def line(self, elapsed_s: float) -> str:
         """``label [#####.....] done/total pct rate ETA`` (the bar only on a TTY)."""
-        share = self.done / self.total if self.total else 1.0
+        # Articles stored while a retag runs can push done past the total counted at its start.
+        share = min(1.0, self.done / self.total) if self.total else 1.0
         rate = (self.done - self._start_done) / elapsed_s if elapsed_s > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else None
         bar = ""

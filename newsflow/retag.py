@@ -166,9 +166,9 @@ def _retag_batches(
         batch = _next_batch(conn, selection, after, batch_size)
         if not batch:
             return True
-        published, failed = publisher.publish([_retagged(article) for article in batch])
+        published, failed = publisher.publish([_retagged(row) for row in batch])
         # Only after every record of the batch was acknowledged: the checkpoint.
-        after = batch[-1].id
+        after = batch[-1]["id"]
         _advance(conn, selection.key, report.tagger_version, after, published, failed)
         report.published += published
         report.failed += failed
@@ -177,16 +177,17 @@ def _retag_batches(
     return False
 
 
-def _retagged(article: RawArticle) -> tuple[RawArticle, Any]:
-    """(article, its re-enriched message), or (article, the exception the tagger raised)."""
+def _retagged(row: dict[str, Any]) -> Any:
+    """The stored article re-enriched, or the exception that stopped it (a row that is no
+    longer a valid article, a tagger exception): that article keeps its old tags."""
     from enrich.worker import enrich_article
 
     try:
-        return article, enrich_article(article)
+        return enrich_article(RawArticle.model_validate(row))
     except Exception as exc:  # noqa: BLE001 - one article's failure must not stop the run
-        log.warning("retag: the tagger failed on article %s (%s: %s); it keeps its old tags",
-                    article.id, type(exc).__name__, exc)  # fmt: skip
-        return article, exc
+        log.warning("retag: article %s could not be retagged (%s: %s); it keeps its old tags",
+                    row["id"], type(exc).__name__, exc)  # fmt: skip
+        return exc
 
 
 class _Publisher:
@@ -199,7 +200,7 @@ class _Publisher:
         self._budget = settings.max_message_bytes - DEAD_LETTER_OVERHEAD
         self._producer = make_producer(settings)
 
-    def publish(self, items: list[tuple[RawArticle, Any]]) -> tuple[int, int]:
+    def publish(self, items: list[Any]) -> tuple[int, int]:
         """Publish the articles, then their events (the enrich stage's order); (published, failed).
 
         Any refusal raises: the cursor stays before this batch, and a re-run
@@ -209,7 +210,7 @@ class _Publisher:
         from newsflow.models import encode, event_messages
 
         topics = self._settings.topics
-        enriched = [fit(result, self._budget) for _, result in items if not isinstance(result, Exception)]
+        enriched = [fit(result, self._budget) for result in items if not isinstance(result, Exception)]
         self._confirm([self._producer.send(topics.enriched, key=e.article.id.encode(), value=encode(e)) for e in enriched])
         self._confirm([
             self._producer.send(topics.events, key=event.producer.encode(), value=encode(event))
@@ -282,13 +283,13 @@ def _count(conn: psycopg.Connection, selection: Selection, after: str | None) ->
     return conn.execute(query, [*params, after, after]).fetchone()[0]
 
 
-def _next_batch(conn: psycopg.Connection, selection: Selection, after: str | None, limit: int) -> list[RawArticle]:
+def _next_batch(conn: psycopg.Connection, selection: Selection, after: str | None, limit: int) -> list[dict[str, Any]]:
     condition, params = selection.condition()
     query = sql.SQL(
         "SELECT {columns} FROM articles WHERE {condition} AND (%s::text IS NULL OR id > %s) ORDER BY id LIMIT %s"
     ).format(columns=sql.SQL(", ").join(map(sql.Identifier, _RAW_COLUMNS)), condition=condition)
     rows = conn.execute(query, [*params, after, after, limit]).fetchall()
-    return [RawArticle.model_validate(dict(zip(_RAW_COLUMNS, row, strict=True))) for row in rows]
+    return [dict(zip(_RAW_COLUMNS, row, strict=True)) for row in rows]
 
 
 def pending_in_sink(settings: Settings, selection: Selection, since: datetime) -> int:

@@ -131,11 +131,31 @@ def test_retag_by_publication_date_selects_only_that_range(make_settings: Settin
     new = [raw_article(i, published_at=datetime(2023, 12, 18, 23, 59, tzinfo=UTC)) for i in range(3, 5)]
     _store_with_bogus_events(settings, old + new)
 
-    done = _cli(settings, tmp_path, "retag", "--since", "2023-12-01", "--until", "2023-12-18", "--no-progress")
+    # No sink runs here: --wait gives up, with its own exit status.
+    done = _cli(settings, tmp_path, "retag", "--since", "2023-12-01", "--until", "2023-12-18", "--no-progress",
+                "--wait", "--wait-timeout", "1")  # fmt: skip
 
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 4, done.stderr[-3000:]
+    assert "2 article(s) re-enriched" in done.stdout
+    assert "the sink has not stored 2 retagged article(s)" in done.stderr
     published = [decode(EnrichedArticle, r.value).article.id for r in read_topic(settings, settings.topics.enriched, 2)]
     assert sorted(published) == sorted(a.id for a in new)
+
+
+def test_an_article_that_cannot_be_retagged_keeps_its_tags_and_exits_3(make_settings: SettingsFactory, tmp_path: Path) -> None:
+    settings = make_settings()
+    articles = _articles(3)
+    _store_with_bogus_events(settings, articles)
+    with psycopg.connect(settings.database_dsn()) as conn:  # no longer a valid article: an unknown extraction
+        conn.execute("UPDATE articles SET extraction = 'scanned' WHERE id = %s", (articles[1].id,))
+
+    done = _cli(settings, tmp_path, "retag", "--all", "--no-progress")
+
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "2 article(s) re-enriched" in done.stdout and "1 failed" in done.stdout
+    assert articles[1].id in done.stderr  # named in the log
+    published = [decode(EnrichedArticle, r.value).article.id for r in read_topic(settings, settings.topics.enriched, 2)]
+    assert sorted(published) == sorted(a.id for i, a in enumerate(articles) if i != 1)
 
 
 def test_retag_resumes_after_sigkill(make_settings: SettingsFactory, tmp_path: Path) -> None:
