@@ -190,6 +190,27 @@ def test_retag_resumes_after_sigkill(make_settings: SettingsFactory, tmp_path: P
     assert _tagger_versions(settings) == [(TAGGER_VERSION, len(articles))]
 
 
+def test_retag_stops_cleanly_on_sigterm(make_settings: SettingsFactory, tmp_path: Path) -> None:
+    settings = make_settings()
+    articles = _articles(300)
+    _store_with_bogus_events(settings, articles)
+    command, env = _command(settings, tmp_path, "retag", "--all", "--batch-size", "10", "--no-progress")
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_cursor(settings, at_least=10)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+
+    assert proc.returncode == 0, err[-3000:]
+    assert "run the same command again to continue" in out, out
+    published, finished = _run_row(settings)
+    assert finished is None and published < len(articles)
+    # The batch in hand was finished and checkpointed: what is on the topic is what the cursor says.
+    assert len(read_topic(settings, settings.topics.enriched, published)) == published
+
+
 def _run_row(settings: Settings) -> tuple[int, datetime | None]:
     with psycopg.connect(settings.database_dsn()) as conn:
         return conn.execute("SELECT published, finished_at FROM retag_runs WHERE selection = 'all'").fetchone()
