@@ -255,6 +255,33 @@ def test_replay_from_a_time_stores_nothing_twice(make_settings: SettingsFactory,
     assert snapshot(settings.database_dsn()) == before_rows  # no row even rewritten
 
 
+def test_replay_a_time_window_to_another_topic(make_settings: SettingsFactory, tmp_path: Path) -> None:
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+
+    settings = make_settings()
+    copy = f"{settings.topics.raw}.copy"
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    try:
+        admin.create_topics([NewTopic(copy, 2, 1)])
+    finally:
+        admin.close()
+    windows = []
+    for batch in range(3):  # three batches, half a second apart
+        windows.append(datetime.now(UTC))
+        produce(settings, settings.topics.raw, [(f"{batch}-{i}".encode(), b"v%d" % batch) for i in range(4)])
+        time.sleep(0.5)
+    start, end = windows[1].isoformat(), windows[2].isoformat()
+
+    dry = _cli(settings, tmp_path, "replay", settings.topics.raw, "--from-time", start, "--to-time", end, "--dry-run")
+    done = _cli(settings, tmp_path, "replay", settings.topics.raw, "--from-time", start, "--to-time", end, "--to-topic", copy)
+
+    assert dry.returncode == done.returncode == 0, dry.stderr[-2000:] + done.stderr[-2000:]
+    assert dry.stdout.startswith("4 record(s) of") and "would be replayed" in dry.stdout
+    assert done.stdout.startswith(f"4 record(s) of {settings.topics.raw} replayed to {copy}")
+    assert sorted(r.key for r in read_topic(settings, copy, 4)) == [b"1-%d" % i for i in range(4)]  # the middle batch only
+
+
 def test_replay_rejects_an_unknown_topic(make_settings: SettingsFactory, tmp_path: Path) -> None:
     settings = make_settings()
     ensure_topics(settings)
