@@ -123,6 +123,9 @@ def test_retag_replaces_events_through_the_sink(make_settings: SettingsFactory, 
     assert again.returncode == 0, again.stderr[-3000:]
     assert "already done" in again.stdout
     assert len(read_topic(settings, settings.topics.enriched, 6)) == 6  # nothing published again
+    restarted = _cli(settings, tmp_path, "retag", "--all", "--restart")
+    assert restarted.returncode == 0 and "6 article(s) re-enriched" in restarted.stdout, restarted.stderr[-3000:]
+    assert len(read_topic(settings, settings.topics.enriched, 12)) == 12
 
 
 def test_retag_by_publication_date_selects_only_that_range(make_settings: SettingsFactory, tmp_path: Path) -> None:
