@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     psql.add_argument("-c", "--command", dest="sql", help="run one SQL command and exit")
     psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="more arguments for psql, after --")
     psql.set_defaults(handler=_cmd_psql)
+
+    from newsflow.ops_cli import add_operator_commands  # retag, replay, dlq (issue 10)
+
+    add_operator_commands(commands, _add_config)
     return parser
 
 

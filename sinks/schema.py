@@ -338,12 +338,33 @@ _V5_EVENT_COUNTS = (
     """,
 )
 
+# ``newsflow retag`` (issue 10): one row per selection of articles and tagger
+# version, its cursor advanced after each batch's records were acknowledged,
+# so a killed retag continues where it stopped. ``last_id``: every selected
+# article with an id up to it has been re-published (articles go in id order).
+_V6_RETAG_RUNS = (
+    """
+    CREATE TABLE retag_runs (
+        selection      text NOT NULL,
+        tagger_version text NOT NULL,
+        started_at     timestamptz NOT NULL DEFAULT now(),
+        updated_at     timestamptz NOT NULL DEFAULT now(),
+        finished_at    timestamptz,
+        last_id        text,
+        published      bigint NOT NULL DEFAULT 0,
+        failed         bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (selection, tagger_version)
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, tags, events and kafka offsets", _V1_TABLES + _V1_INDEXES),
     Migration(2, "event_facts view", _V2_VIEW),
     Migration(3, "event dates and indexes for the analyst's page", _V3_EVENT_DATES),
     Migration(4, "kafka_offsets.topic_id", _V4_TOPIC_ID),
     Migration(5, "event counts per month and year for the timeline", _V5_EVENT_COUNTS),
+    Migration(6, "retag runs: the cursor of newsflow retag", _V6_RETAG_RUNS),
 )
 
 _CREATE_LEDGER = """
