@@ -259,6 +259,9 @@ def _production_rules(lex: Lexicon) -> None:
     # The long gap may not cross another object ("halt copper exports to the smelter").
     long_gap = _GAP.replace("{0,3}", "{0,8}").replace(r"(?!and\b|", r"(?!exports?\b|imports?\b|sales\b|prices?\b|and\b|")
     lex.add("output_cut", _CUT + " " + _STOP_OPS, long_gap + _PRODUCTION, veto_left=adjectival, objects=_PRODUCTION_WORDS)
+    # A gerund is no adjective: "no sign of cutting production", "with halting output".
+    gerunds = " ".join(w for w in (_CUT + " " + _STOP_OPS).split() if w.endswith("ing"))
+    lex.add("output_cut", gerunds, long_gap + _PRODUCTION, veto_left=r"\b(?:a|an|the|its|their)\s+", objects=_PRODUCTION_WORDS)
     lex.add("output_cut", _CUT, _GAP + r"(?:supply|supplies|exports?\s+volumes)\b(?!\s+(?:chain|costs?))", objects="supply supplies volumes")
     # Idling or mothballing a whole business or site is an output cut too.
     lex.add("output_cut", "idle idles idled idling mothball mothballs mothballed mothballing shutter shutters shuttered shuttering",
