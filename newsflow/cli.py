@@ -95,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     psql.add_argument("-c", "--command", dest="sql", help="run one SQL command and exit")
     psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="more arguments for psql, after --")
     psql.set_defaults(handler=_cmd_psql)
+
+    from newsflow import feeds_cli, migrate_cli  # operator commands, each in its own module
+
+    migrate_cli.register(commands, _add_config)
+    feeds_cli.register(commands, _add_config)
     return parser
 
 
