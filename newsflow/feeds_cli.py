@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from newsflow.errors import NewsflowError
+from newsflow.errors import ConfigError, NewsflowError
 
 if TYPE_CHECKING:
     import psycopg
@@ -187,7 +187,10 @@ def _views(settings: Settings, rows: list[FeedRow], dead_after: int, include_ina
 
     in_file = {feed_key(f.url): f for f in settings.feeds}
     stored = {row.feed_key for row in rows}
-    views = [_view(row, dead_after, row.feed_key in in_file) for row in rows if row.active or include_inactive]
+    # Without a config file, whether a config feed is still listed in it is unknown.
+    views = [
+        _view(row, dead_after, row.feed_key in in_file or not in_file) for row in rows if row.active or include_inactive
+    ]
     views += [
         FeedView(redact_url(f.url), f.name, "config", "new (not synced yet)", f.interval_s, 0, None, None, None, None)
         for key, f in in_file.items() if key not in stored
@@ -260,6 +263,11 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
         except psycopg.Error as exc:
             print(f"newsflow feeds {args.feeds_command}: database: {type(exc).__name__}: "
                   f"{' '.join(str(exc).split())}", file=sys.stderr)
+            return 1
+        except NewsflowError as exc:  # configuration errors (exit 2) are left to the main entry point
+            if isinstance(exc, ConfigError):
+                raise
+            print(f"newsflow feeds {args.feeds_command}: {' '.join(str(exc).split())}", file=sys.stderr)
             return 1
 
     return run
