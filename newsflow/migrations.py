@@ -26,7 +26,7 @@ set at connect), so the SQL elsewhere stays unqualified.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -120,15 +120,11 @@ def migrate(conn: psycopg.Connection, component: Component) -> list[int]:
         _prepare(conn)
         _adopt_legacy(conn, component)
         applied = _applied_versions(conn, component.name)
+        _warn_if_newer(component, applied)
         pending = [m for m in sorted(component.migrations, key=lambda m: m.version) if m.version not in applied]
         for migration in pending:
             _apply(conn, component.name, migration)
     return [m.version for m in pending]
-
-
-def migrate_all(conn: psycopg.Connection, components: Iterable[Component]) -> dict[str, list[int]]:
-    """Each component in turn (each in its own transaction); the versions applied, by component."""
-    return {component.name: migrate(conn, component) for component in components}
 
 
 def status(conn: psycopg.Connection, components: Sequence[Component]) -> list[LedgerRow]:
@@ -154,7 +150,7 @@ def status(conn: psycopg.Connection, components: Sequence[Component]) -> list[Le
 
 def legacy_versions(conn: psycopg.Connection, component: Component) -> list[int]:
     """Versions recorded in the component's old ``public`` ledger, which ``migrate`` adopts (read-only)."""
-    if component.legacy is None:
+    if component.legacy is None or applied_version(conn, component.name):
         return []
     rows = _legacy_rows(conn, component, component.legacy)
     return [version for version, _ in rows or ()]
@@ -164,6 +160,16 @@ def applied_version(conn: psycopg.Connection, component: str) -> int:
     """The highest version of ``component`` applied (0: none, or no ledger yet)."""
     versions = [v for (name, v) in _ledger_rows(conn) if name == component]
     return max(versions, default=0)
+
+
+def _warn_if_newer(component: Component, applied: set[int]) -> None:
+    """A newer newsflow migrated this database: say so, and go on (a rolling upgrade runs both for a while)."""
+    unknown = sorted(applied - {m.version for m in component.migrations})
+    if unknown:
+        log.warning(
+            "the %s schema has migrations this newsflow does not know (%s): a newer version migrated it",
+            component.name, ", ".join(map(str, unknown)),
+        )
 
 
 def _prepare(conn: psycopg.Connection) -> None:

@@ -33,12 +33,14 @@ CANARIES = ("CanaryPass7731", "CanaryToken5519", "CanaryKey8842", "CanaryLoop660
 def _rows_text(dsn: str) -> str:
     """Every row of every table in the test database, as text."""
     with psycopg.connect(dsn) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
+        tables = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', 'newsflow')").fetchall()
+        assert tables, "no tables to search"
         return "\n".join(
             str(row)
-            for table in tables
-            for row in conn.execute(sql.SQL("SELECT t::text FROM {} t").format(sql.Identifier(table))).fetchall()
+            for schema, table in tables
+            for row in conn.execute(
+                sql.SQL("SELECT t::text FROM {} t").format(sql.Identifier(schema, table))).fetchall()
         )
 
 

@@ -291,4 +291,4 @@ def test_serve_with_nothing_configured_opens_the_embedded_database_and_says_what
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"embedded Postgres (pgserver) in {tmp_path / 'data' / 'postgres'}" in done.stdout
-    assert "no newsflow tables yet: run `newsflow run --once`" in done.stderr
+    assert "no newsflow tables yet: run `newsflow migrate` (or `newsflow run --once`" in done.stderr
