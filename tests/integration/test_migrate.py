@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest.state import COMPONENT_SCHEMA, FeedStore, migrate_sync
+from ingest.state import FeedStore, migrate_sync
 from ingest.state import MIGRATIONS as INGEST_MIGRATIONS
 from newsflow.embedded import free_port
 from newsflow.migrations import migrate
