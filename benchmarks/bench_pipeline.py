@@ -62,6 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import Corpus, write_corpus  # noqa: E402
 from realpages import DEFAULT_OUT, load_pages, shingle_f1, token_f1  # noqa: E402
 
+from newsflow.migrations import with_search_path  # noqa: E402
 from newsflow.embedded import (  # noqa: E402
     Service,
     create_database,
@@ -96,7 +97,7 @@ def measure_bound(paths: list[str], processes: int) -> tuple[float, float]:
 
 def transactions(dsn: str) -> int:
     """Transactions committed so far in the benchmark's database (pg_stat_database; this query's own included)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(with_search_path(dsn), autocommit=True) as conn:
         return conn.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").fetchone()[0]
 
 
@@ -107,7 +108,7 @@ class RowWatch:
     POLL_S = 0.1
 
     def __init__(self, dsn: str) -> None:
-        self._conn = psycopg.connect(dsn, autocommit=True)
+        self._conn = psycopg.connect(with_search_path(dsn), autocommit=True)
         self.looks = 0
 
     def count(self) -> int:
@@ -420,7 +421,7 @@ def extraction_f1(dsn: str, base_url: str, truths: dict[str, tuple[str, str]]) -
     """Mean token and shingle F1 of the article texts in Postgres against the pages' references, per kind."""
     if not truths:
         return {}
-    with psycopg.connect(dsn) as conn:
+    with psycopg.connect(with_search_path(dsn)) as conn:
         rows = conn.execute("SELECT url, text FROM articles").fetchall()
     scores: dict[str, list[tuple[float, float]]] = {}
     for url, body in rows:

@@ -31,6 +31,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.serve_data import fill  # noqa: E402
+from newsflow.migrations import with_search_path
 from newsflow.embedded import create_database, drop_database, free_port, wait_for_port  # noqa: E402
 
 
@@ -92,7 +93,7 @@ def _filled_database(stack: contextlib.ExitStack, events: int, keep: bool) -> st
         stack.callback(drop_database, server_url, name)
     started = time.perf_counter()
     articles = fill(dsn, events)
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(with_search_path(dsn), autocommit=True) as conn:
         # What autovacuum does soon after a load: the visibility map lets the
         # covering indexes answer without visiting the table.
         conn.execute("VACUUM ANALYZE")
@@ -115,7 +116,7 @@ def _embedded_server(stack: contextlib.ExitStack, keep: bool) -> str:
 
 
 def _rarest_actor(dsn: str) -> str:
-    with psycopg.connect(dsn) as conn:
+    with psycopg.connect(with_search_path(dsn)) as conn:
         row = conn.execute(
             "SELECT actor FROM article_events GROUP BY actor ORDER BY count(*), actor LIMIT 1"
         ).fetchone()

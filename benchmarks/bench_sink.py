@@ -26,6 +26,7 @@ import psycopg
 from kafka import TopicPartition
 from psycopg import sql
 
+from newsflow.migrations import with_search_path
 from newsflow.embedded import (
     create_database,
     drop_database,
@@ -106,7 +107,7 @@ def produce_all(settings: Settings, n: int) -> tuple[dict[TopicPartition, int], 
 
 
 def table_rows(database_url: str) -> dict[str, int]:
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(with_search_path(database_url)) as conn:
         return {
             t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t))).fetchone()[0]
             for t in ("articles", *CHILD_TABLES)
@@ -119,7 +120,7 @@ def write_span_s(database_url: str, group: str) -> float:
     ``kafka_offsets.updated_at`` is the start time of the last transaction
     that advanced each partition; the first is the earliest ``ingested_at``.
     """
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(with_search_path(database_url)) as conn:
         first = conn.execute("SELECT min(ingested_at) FROM articles").fetchone()[0]
         last = conn.execute("SELECT max(updated_at) FROM kafka_offsets WHERE consumer_group = %s", (group,)).fetchone()[
             0

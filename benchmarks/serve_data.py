@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 from psycopg import sql
 
+from newsflow.migrations import with_search_path
 from sinks.schema import migrate
 
 ACTIONS = (
@@ -53,7 +54,7 @@ def fill(dsn: str, events: int, seed: int = 7) -> int:
     actors = _actors(rng)
     weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(actors))]
     articles = events // EVENTS_PER_ARTICLE
-    with psycopg.connect(dsn) as conn:
+    with psycopg.connect(with_search_path(dsn)) as conn:
         migrate(conn)
         with conn.transaction():
             _copy_rows(conn, rng, actors, weights, articles)

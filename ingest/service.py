@@ -233,8 +233,15 @@ class Ingest:
             log.error("feed %s: state not recorded, database unavailable: %s", loggable_url(feed.url), exc)
 
     def _config(self, feed: FeedState) -> FeedConfig:
-        """The feed as configured: its raw URL is only in the config, never in the database."""
+        """The feed as configured: its raw URL is only in the config, never in the database.
+
+        A feed added with `newsflow feeds add` carries no credentials (the command
+        refuses them), so its stored URL is the one to fetch; it is picked up
+        without a restart.
+        """
         config = self._feeds.get(feed.feed_key)
+        if config is None and feed.source == "cli":
+            return FeedConfig(url=feed.url, name=feed.name, interval_s=feed.interval_s)
         if config is None:
             raise PermanentError("feed is no longer configured")
         return config
@@ -347,7 +354,9 @@ class Ingest:
         A page that arrives upgrades its article: the same id is published again
         with the full text, and the sink's upsert replaces the feed-only row.
         """
-        if self._stopper.stopped or self._settings.fetch.page_retry_window_s <= 0 or feed.feed_key not in self._feeds:
+        if self._stopper.stopped or self._settings.fetch.page_retry_window_s <= 0 or (
+            feed.feed_key not in self._feeds and feed.source != "cli"
+        ):
             return
         due = await self._store.due_page_retries(feed.feed_key, utcnow(), self._settings.fetch.concurrency)
         if due:

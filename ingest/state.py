@@ -9,6 +9,7 @@ new ones. All SQL is parameterised; nothing is built with string formatting.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -23,87 +24,129 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from ingest.identity import feed_key
+from newsflow.migrations import Component, LegacyLayout, Migration, with_search_path
+from newsflow.migrations import migrate as run_migrations
 from newsflow.redact import redact_url
 
 from newsflow.settings import FeedConfig
 
-# pg_advisory_xact_lock key: two ingest processes starting at once migrate one at a time.
-_MIGRATION_LOCK = 0x6E66_696E  # "nfin"
+COMPONENT = "ingest"
 
-_MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (
-        """
-        CREATE TABLE IF NOT EXISTS ingest_feeds (
-            url                text PRIMARY KEY,
-            name               text,
-            interval_s         double precision NOT NULL,
-            active             boolean NOT NULL DEFAULT true,
-            etag               text,
-            last_modified      text,
-            next_check_at      timestamptz NOT NULL DEFAULT now(),
-            consecutive_errors integer NOT NULL DEFAULT 0,
-            last_error         text,
-            last_error_at      timestamptz,
-            last_polled_at     timestamptz,
-            last_success_at    timestamptz,
-            created_at         timestamptz NOT NULL DEFAULT now()
+_V1_TABLES = (
+    """
+    CREATE TABLE IF NOT EXISTS ingest_feeds (
+        url                text PRIMARY KEY,
+        name               text,
+        interval_s         double precision NOT NULL,
+        active             boolean NOT NULL DEFAULT true,
+        etag               text,
+        last_modified      text,
+        next_check_at      timestamptz NOT NULL DEFAULT now(),
+        consecutive_errors integer NOT NULL DEFAULT 0,
+        last_error         text,
+        last_error_at      timestamptz,
+        last_polled_at     timestamptz,
+        last_success_at    timestamptz,
+        created_at         timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS ingest_entries (
+        feed_url     text NOT NULL REFERENCES ingest_feeds (url) ON DELETE CASCADE,
+        entry_id     text NOT NULL,
+        article_id   text NOT NULL,
+        topic        text NOT NULL,
+        "partition"  integer NOT NULL,
+        "offset"     bigint NOT NULL,
+        seen_at      timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (feed_url, entry_id)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ingest_entries_article_id ON ingest_entries (article_id)",
+    "CREATE INDEX IF NOT EXISTS ingest_feeds_due ON ingest_feeds (next_check_at) WHERE active",
+)
+
+
+def _key_and_redact_feeds(conn: psycopg.Connection) -> None:
+    """Migration 2's data step: raw URLs become keys (entries follow) and redacted URLs."""
+    for (url,) in conn.execute("SELECT url FROM ingest_feeds").fetchall():
+        key = feed_key(url)
+        conn.execute(
+            "UPDATE ingest_feeds SET feed_key = %s, url = %s WHERE url = %s AND feed_key IS NULL",
+            (key, redact_url(url), url),
         )
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS ingest_entries (
-            feed_url     text NOT NULL REFERENCES ingest_feeds (url) ON DELETE CASCADE,
-            entry_id     text NOT NULL,
-            article_id   text NOT NULL,
-            topic        text NOT NULL,
-            "partition"  integer NOT NULL,
-            "offset"     bigint NOT NULL,
-            seen_at      timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (feed_url, entry_id)
-        )
-        """,
-        "CREATE INDEX IF NOT EXISTS ingest_entries_article_id ON ingest_entries (article_id)",
-        "CREATE INDEX IF NOT EXISTS ingest_feeds_due ON ingest_feeds (next_check_at) WHERE active",
+        conn.execute("UPDATE ingest_entries SET feed_key = %s WHERE feed_key = %s", (key, url))
+
+
+# Issue 8: feeds keyed by a hash of their URL, which may hold credentials
+# (the rows keep only the redacted URL); feed warnings; pages to fetch again.
+_V2_FEED_KEYS = (
+    "ALTER TABLE ingest_entries DROP CONSTRAINT IF EXISTS ingest_entries_feed_url_fkey",
+    "ALTER TABLE ingest_feeds DROP CONSTRAINT IF EXISTS ingest_feeds_pkey",
+    "ALTER TABLE ingest_feeds ADD COLUMN feed_key text",
+    "ALTER TABLE ingest_entries RENAME COLUMN feed_url TO feed_key",
+    "ALTER TABLE ingest_feeds ADD COLUMN last_warning text, ADD COLUMN last_warning_at timestamptz",
+    _key_and_redact_feeds,
+)
+_V3_PAGE_RETRIES = (
+    "ALTER TABLE ingest_feeds ALTER COLUMN feed_key SET NOT NULL, ADD PRIMARY KEY (feed_key)",
+    "ALTER TABLE ingest_entries ADD FOREIGN KEY (feed_key) REFERENCES ingest_feeds (feed_key) ON DELETE CASCADE",
+    "CREATE INDEX IF NOT EXISTS ingest_entries_seen_at ON ingest_entries (feed_key, seen_at)",
+    """
+    CREATE TABLE IF NOT EXISTS ingest_page_retries (
+        feed_key         text NOT NULL REFERENCES ingest_feeds (feed_key) ON DELETE CASCADE,
+        entry_id         text NOT NULL,
+        entry            jsonb NOT NULL,
+        attempts         integer NOT NULL DEFAULT 0,
+        first_failed_at  timestamptz NOT NULL,
+        next_attempt_at  timestamptz NOT NULL,
+        last_error       text,
+        PRIMARY KEY (feed_key, entry_id)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ingest_page_retries_due ON ingest_page_retries (feed_key, next_attempt_at)",
+)
+# Issue 9: many pollers on one database. A feed being polled is leased to
+# one poller (owner, expiry on the database's clock) until it finishes or
+# its lease runs out.
+_V4_LEASES = (
+    "ALTER TABLE ingest_feeds ADD COLUMN IF NOT EXISTS lease_owner text,"
+    " ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz",
+)
+
+# Feeds added with `newsflow feeds add` live only in the database; the config
+# file's feeds are re-synced on every start (ingest/feedadmin.py).
+_V5_FEED_SOURCE = (
+    "ALTER TABLE ingest_feeds ADD COLUMN source text NOT NULL DEFAULT 'config'"
+    " CHECK (source IN ('config', 'cli'))",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "feeds and seen entries", _V1_TABLES),
+    Migration(2, "feeds keyed by a hash of their URL; warnings", _V2_FEED_KEYS),
+    Migration(3, "page retries", _V3_PAGE_RETRIES),
+    Migration(4, "feed leases for many pollers", _V4_LEASES),
+    Migration(5, "where a feed was added: config file or command line", _V5_FEED_SOURCE),
+)
+SCHEMA_VERSION = max(m.version for m in MIGRATIONS)
+# Before the newsflow schema: all in public, ledger ``ingest_schema_migrations`` (versions only).
+COMPONENT_SCHEMA = Component(
+    COMPONENT, MIGRATIONS,
+    LegacyLayout(
+        ledger="ingest_schema_migrations", named_ledger=False,
+        tables=("ingest_feeds", "ingest_entries", "ingest_page_retries"),
     ),
-    # Issue 8: feeds keyed by a hash of their URL, which may hold credentials
-    # (the rows keep only the redacted URL); feed warnings; pages to fetch again.
-    2: (
-        "ALTER TABLE ingest_entries DROP CONSTRAINT IF EXISTS ingest_entries_feed_url_fkey",
-        "ALTER TABLE ingest_feeds DROP CONSTRAINT IF EXISTS ingest_feeds_pkey",
-        "ALTER TABLE ingest_feeds ADD COLUMN feed_key text",
-        "ALTER TABLE ingest_entries RENAME COLUMN feed_url TO feed_key",
-        "ALTER TABLE ingest_feeds ADD COLUMN last_warning text, ADD COLUMN last_warning_at timestamptz",
-    ),
-    3: (
-        "ALTER TABLE ingest_feeds ALTER COLUMN feed_key SET NOT NULL, ADD PRIMARY KEY (feed_key)",
-        "ALTER TABLE ingest_entries ADD FOREIGN KEY (feed_key) REFERENCES ingest_feeds (feed_key) ON DELETE CASCADE",
-        "CREATE INDEX IF NOT EXISTS ingest_entries_seen_at ON ingest_entries (feed_key, seen_at)",
-        """
-        CREATE TABLE IF NOT EXISTS ingest_page_retries (
-            feed_key         text NOT NULL REFERENCES ingest_feeds (feed_key) ON DELETE CASCADE,
-            entry_id         text NOT NULL,
-            entry            jsonb NOT NULL,
-            attempts         integer NOT NULL DEFAULT 0,
-            first_failed_at  timestamptz NOT NULL,
-            next_attempt_at  timestamptz NOT NULL,
-            last_error       text,
-            PRIMARY KEY (feed_key, entry_id)
-        )
-        """,
-        "CREATE INDEX IF NOT EXISTS ingest_page_retries_due ON ingest_page_retries (feed_key, next_attempt_at)",
-    ),
-    # Issue 9: many pollers on one database. A feed being polled is leased to
-    # one poller (owner, expiry on the database's clock) until it finishes or
-    # its lease runs out.
-    4: (
-        "ALTER TABLE ingest_feeds ADD COLUMN IF NOT EXISTS lease_owner text,"
-        " ADD COLUMN IF NOT EXISTS lease_expires_at timestamptz",
-    ),
-}
-SCHEMA_VERSION = max(_MIGRATIONS)
+)
+
+
+def migrate_sync(dsn: str) -> list[int]:
+    """Create or upgrade the ingest tables (the core runner, on a connection of its own)."""
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+        return run_migrations(conn, COMPONENT_SCHEMA)
 
 _FEED_COLUMN_NAMES = (
     "feed_key", "url", "name", "interval_s", "etag", "last_modified", "next_check_at", "consecutive_errors",
-    "last_error",
+    "last_error", "source",
 )
 _FEED_COLUMNS = sql.SQL(", ").join(sql.Identifier(name) for name in _FEED_COLUMN_NAMES)
 # The same columns of the row an ``UPDATE ingest_feeds AS f`` changed.
@@ -116,7 +159,7 @@ def _select_feeds(where: str) -> sql.Composed:
 
 
 async def _connect(dsn: str) -> psycopg.AsyncConnection:
-    return await psycopg.AsyncConnection.connect(dsn, autocommit=True, connect_timeout=10)
+    return await psycopg.AsyncConnection.connect(with_search_path(dsn), autocommit=True, connect_timeout=10)
 
 
 @dataclass(frozen=True)
@@ -132,6 +175,7 @@ class FeedState:
     next_check_at: datetime
     consecutive_errors: int
     last_error: str | None
+    source: str = "config"
 
 
 @dataclass(frozen=True)
@@ -193,46 +237,31 @@ class FeedStore:
     async def close(self) -> None:
         await self._conn.close()
 
-    async def migrate(self) -> None:
-        """Create or upgrade the ingest tables; a version row per applied migration."""
-        async with self._conn.transaction():
-            await self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            await self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS ingest_schema_migrations ("
-                " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            cursor = await self._conn.execute("SELECT coalesce(max(version), 0) FROM ingest_schema_migrations")
-            current = (await cursor.fetchone())[0]
-            for version in sorted(v for v in _MIGRATIONS if v > current):
-                for statement in _MIGRATIONS[version]:
-                    await self._conn.execute(statement)
-                if version == 2:
-                    await self._key_and_redact_feeds()
-                await self._conn.execute("INSERT INTO ingest_schema_migrations (version) VALUES (%s)", (version,))
+    async def migrate(self) -> list[int]:
+        """Create or upgrade the ingest tables; the versions applied.
 
-    async def _key_and_redact_feeds(self) -> None:
-        """Migration 2's data step: raw URLs become keys (entries follow) and redacted URLs."""
-        cursor = await self._conn.execute("SELECT url FROM ingest_feeds")
-        for (url,) in await cursor.fetchall():
-            key = feed_key(url)
-            await self._conn.execute(
-                "UPDATE ingest_feeds SET feed_key = %s, url = %s WHERE url = %s AND feed_key IS NULL",
-                (key, redact_url(url), url),
-            )
-            await self._conn.execute("UPDATE ingest_entries SET feed_key = %s WHERE feed_key = %s", (key, url))
+        The runner is synchronous (the sink's too): it runs in a thread, on a
+        connection of its own, so the event loop keeps serving meanwhile.
+        """
+        return await asyncio.to_thread(migrate_sync, self._dsn)
 
     async def sync_feeds(self, feeds: Sequence[FeedConfig]) -> None:
-        """Make the configured feeds the active ones; state of known feeds is kept."""
+        """Make the configured feeds active, and inactive the config feeds no longer listed.
+
+        Feeds added on the command line (``source = 'cli'``) are left alone; a
+        feed listed in the file as well becomes a config feed. The state of
+        known feeds is kept.
+        """
         async with self._conn.transaction():
             async with self._conn.cursor() as cursor:
                 await cursor.executemany(
                     "INSERT INTO ingest_feeds (feed_key, url, name, interval_s) VALUES (%s, %s, %s, %s)"
                     " ON CONFLICT (feed_key) DO UPDATE SET url = EXCLUDED.url, name = EXCLUDED.name,"
-                    " interval_s = EXCLUDED.interval_s, active = true",
+                    " interval_s = EXCLUDED.interval_s, active = true, source = 'config'",
                     [(feed_key(f.url), redact_url(f.url), f.name, f.interval_s) for f in feeds],
                 )
             await self._conn.execute(
-                "UPDATE ingest_feeds SET active = false WHERE NOT (feed_key = ANY(%s))",
+                "UPDATE ingest_feeds SET active = false WHERE source = 'config' AND NOT (feed_key = ANY(%s))",
                 ([feed_key(f.url) for f in feeds],),
             )
 

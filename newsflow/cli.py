@@ -96,8 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     psql.add_argument("psql_args", nargs=argparse.REMAINDER, help="more arguments for psql, after --")
     psql.set_defaults(handler=_cmd_psql)
 
-    from newsflow.ops_cli import add_operator_commands  # retag, replay, dlq (issue 10)
+    # Operator commands, each in its own module.
+    from newsflow import feeds_cli, migrate_cli
+    from newsflow.ops_cli import add_operator_commands  # retag, replay, dlq
 
+    migrate_cli.register(commands, _add_config)
+    feeds_cli.register(commands, _add_config)
     add_operator_commands(commands, _add_config)
     return parser
 

@@ -114,7 +114,7 @@ def _where_to_query(settings: Settings, data_dir: Path | None) -> str:
     """Where the articles are and how to look at them; never the password."""
     if data_dir is None or not (data_dir / "postgres" / "PG_VERSION").exists():  # configured, or a testcontainer
         where = _without_password(settings.database_dsn())
-        return f"Postgres: {where}; query it with `newsflow psql` (or psql on DATABASE_URL)"
+        return f"Postgres: {where}; query it with `newsflow psql` (or psql on DATABASE_URL: the tables are in schema newsflow)"
     return (
         f"Postgres (embedded, stopped on exit): data in {data_dir / 'postgres'}; query it with "
         "`newsflow psql` (add -c \"SELECT ...\" for one query), or browse it with `newsflow serve`"

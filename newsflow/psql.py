@@ -18,20 +18,22 @@ from pathlib import Path
 import platformdirs
 
 from newsflow.errors import ConfigError
+from newsflow.migrations import with_search_path
 from newsflow.settings import Settings
 
 
 def run_psql(settings: Settings, sql: str | None, extra: list[str]) -> int:
     """Run psql (interactive, or ``-c sql``) and return its exit status."""
-    with _database(settings) as (dsn, bundled):
-        conninfo, password = _split_password(dsn)
+    with database(settings) as (dsn, bundled):
+        # The tables live in the newsflow schema: unqualified names find them.
+        conninfo, password = _split_password(with_search_path(dsn))
         command = [_psql_binary(prefer_bundled=bundled), conninfo, *(["-c", sql] if sql else []), *extra]
         env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
         return subprocess.run(command, env=env, check=False).returncode
 
 
 @contextlib.contextmanager
-def _database(settings: Settings) -> Iterator[tuple[str, bool]]:
+def database(settings: Settings) -> Iterator[tuple[str, bool]]:
     """(DSN, whether it is the embedded server): DATABASE_URL, else the embedded Postgres."""
     if settings.database_url is not None:
         yield settings.database_dsn(), False

@@ -13,6 +13,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from newsflow.migrations import with_search_path
+
 _ARTICLES = """
     SELECT id, title, url, published_at, extraction
     FROM articles WHERE id = ANY(%(ids)s)
@@ -42,7 +44,7 @@ class ArticleSummary:
 
 
 def load_summary(dsn: str, article_ids: list[str]) -> list[ArticleSummary]:
-    with psycopg.connect(dsn, row_factory=dict_row) as conn:
+    with psycopg.connect(with_search_path(dsn), row_factory=dict_row) as conn:
         params = {"ids": article_ids}
         articles = {
             row["id"]: ArticleSummary(**row) for row in conn.execute(_ARTICLES, params).fetchall()

@@ -24,6 +24,7 @@ from kafka import TopicPartition
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from newsflow.migrations import with_search_path
 from newsflow.models import EnrichedArticle
 from newsflow.settings import DatabaseConfig
 from sinks.positioning import StoredOffset
@@ -55,10 +56,11 @@ def connect(
 
     Keepalives, ``tcp_user_timeout`` and ``connect_timeout`` are set unless
     the DSN sets them itself; the statement and idle-in-transaction timeouts
-    are session settings, so a DSN's own ``options`` are left alone.
+    are session settings, so a DSN's own ``options`` are kept (``search_path``,
+    for the newsflow schema, is added to them).
     """
     deadlines = deadlines or DatabaseConfig()
-    params = {**deadlines.libpq_params(), **conninfo_to_dict(dsn)}
+    params = {**deadlines.libpq_params(), **conninfo_to_dict(with_search_path(dsn))}
     params.setdefault("application_name", application_name)
     conn = psycopg.connect(make_conninfo(**params), autocommit=True)
     session = deadlines.session_settings()

@@ -1,31 +1,19 @@
-"""The sink's Postgres schema, as ordered migrations applied on start.
+"""The sink's Postgres schema: its ordered migrations, applied on start.
 
-:func:`migrate` takes a transaction-scoped advisory lock, so two sinks starting
-together apply each migration once: the second waits, then finds nothing to
-do. All pending migrations run in that one transaction; a failure leaves the
-schema as it was. Never edit a released migration: append a new one.
+The core runner (:mod:`newsflow.migrations`) applies them in the ``newsflow``
+schema under an advisory lock, so two sinks starting together apply each
+migration once, and all pending migrations run in one transaction: a failure
+leaves the schema as it was. Never edit a released migration: append a new one.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
 import psycopg
-from psycopg import sql
 
-log = logging.getLogger(__name__)
+from newsflow.migrations import SEARCH_PATH, Component, LegacyLayout, Migration, applied_version
+from newsflow.migrations import migrate as run_migrations
 
-# pg_advisory_xact_lock key: any fixed bigint private to this schema ("nfsink01").
-MIGRATION_LOCK_KEY = 0x6E6673696E6B3031
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    statements: tuple[str, ...]
-
+COMPONENT = "sink"
 
 _V1_TABLES = (
     """
@@ -342,7 +330,7 @@ _V5_EVENT_COUNTS = (
 # version, its cursor advanced after each batch's records were acknowledged,
 # so a killed retag continues where it stopped. ``last_id``: every selected
 # article with an id up to it has been re-published (articles go in id order).
-_V6_RETAG_RUNS = (
+_V7_RETAG_RUNS = (
     """
     CREATE TABLE retag_runs (
         selection      text NOT NULL,
@@ -358,46 +346,47 @@ _V6_RETAG_RUNS = (
     """,
 )
 
+# The trigger functions name tables unqualified: with their own search_path
+# they work from any session (an operator's psql, a bulk load), not only from
+# sessions that put the newsflow schema on their path.
+_V6_PINNED_FUNCTIONS = tuple(
+    f"ALTER FUNCTION {name}() SET search_path = {SEARCH_PATH}"
+    for name in (
+        "article_events_published_on", "event_counts_inserted", "event_counts_deleted",
+        "event_counts_updated", "event_counts_truncated",
+    )
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, tags, events and kafka offsets", _V1_TABLES + _V1_INDEXES),
     Migration(2, "event_facts view", _V2_VIEW),
     Migration(3, "event dates and indexes for the analyst's page", _V3_EVENT_DATES),
     Migration(4, "kafka_offsets.topic_id", _V4_TOPIC_ID),
     Migration(5, "event counts per month and year for the timeline", _V5_EVENT_COUNTS),
-    Migration(6, "retag runs: the cursor of newsflow retag", _V6_RETAG_RUNS),
+    Migration(6, "trigger functions find their tables from any search_path", _V6_PINNED_FUNCTIONS),
+    Migration(7, "retag runs: the cursor of newsflow retag", _V7_RETAG_RUNS),
 )
 
-_CREATE_LEDGER = """
-    CREATE TABLE IF NOT EXISTS schema_migrations (
-        version    integer PRIMARY KEY,
-        name       text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-    )
-"""
+# Before the newsflow schema (up to version 5): all in public, ledger ``schema_migrations``.
+LEGACY = LegacyLayout(
+    ledger="schema_migrations",
+    named_ledger=True,
+    tables=("articles", "article_producers", "article_events", "article_countries", "article_commodities",
+            "kafka_offsets", "event_counts"),
+    views=("event_facts",),
+    functions=("article_events_published_on", "event_counts_inserted", "event_counts_deleted",
+               "event_counts_updated", "event_counts_truncated"),
+)
+
+
+def component(migrations: tuple[Migration, ...] = MIGRATIONS) -> Component:
+    return Component(COMPONENT, migrations, LEGACY)
 
 
 def migrate(conn: psycopg.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
-    """Apply the pending migrations in order, in one transaction; return the versions applied."""
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
-        conn.execute(_CREATE_LEDGER)
-        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-        pending = [m for m in sorted(migrations, key=lambda m: m.version) if m.version not in applied]
-        for migration in pending:
-            _apply(conn, migration)
-    return [m.version for m in pending]
-
-
-def _apply(conn: psycopg.Connection, migration: Migration) -> None:
-    log.info("applying schema migration %d: %s", migration.version, migration.name)
-    for statement in migration.statements:
-        conn.execute(sql.SQL(statement))  # type: ignore[arg-type] - constant DDL, no parameters
-    conn.execute(
-        "INSERT INTO schema_migrations (version, name) VALUES (%s, %s)",
-        (migration.version, migration.name),
-    )
+    """Apply the sink's pending migrations; return the versions applied."""
+    return run_migrations(conn, component(migrations))
 
 
 def current_version(conn: psycopg.Connection) -> int:
-    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-    return row[0] if row else 0
+    return applied_version(conn, COMPONENT)

@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from newsflow.embedded import create_database, drop_database, postgres_service, tansu_broker
 from newsflow.settings import FetchConfig, Settings, TopicsConfig
@@ -68,8 +70,23 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def database_url(pg_server_url: str) -> Iterator[str]:
-    """A fresh, empty database for one test."""
+def database_url(bare_database_url: str) -> str:
+    """A fresh, empty database for one test, whose sessions find the newsflow schema's tables.
+
+    The tests read the tables unqualified, as an operator's ``newsflow psql``
+    does, so the database itself puts the schema on every session's path.
+    The services set ``search_path`` themselves; tests/integration/test_migrate.py
+    checks that on a ``bare_database_url``.
+    """
+    with psycopg.connect(bare_database_url, autocommit=True) as conn:
+        name = conn.info.dbname
+        conn.execute(sql.SQL("ALTER DATABASE {} SET search_path = newsflow, public").format(sql.Identifier(name)))
+    return bare_database_url
+
+
+@pytest.fixture
+def bare_database_url(pg_server_url: str) -> Iterator[str]:
+    """A fresh, empty database with the server's default ``search_path``."""
     name = f"nf_test_{uuid.uuid4().hex[:12]}"
     url = create_database(pg_server_url, name)
     yield url

@@ -14,12 +14,17 @@ from collections.abc import Iterator
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from newsflow.migrations import search_path_option
+
 STATEMENT_TIMEOUT_MS = 15_000
 
 
 class ReadOnlyDatabase:
     def __init__(self, dsn: str, max_size: int = 8) -> None:
-        options = f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+        options = (
+            f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_MS} "
+            + search_path_option()
+        )
         self._pool = ConnectionPool(
             dsn,
             min_size=1,

@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from newsflow.migrations import applied_version
 from webapp.filters import Filters
 
 # One word for how an event is drawn: negated wins over any modality.
@@ -389,11 +390,8 @@ def producer_articles(conn: psycopg.Connection, name: str, limit: int = 25) -> l
 
 
 def schema_version(conn: psycopg.Connection) -> int:
-    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
-    if not exists or not exists[0]:
-        return 0
-    row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-    return row[0] if row else 0
+    """The sink's schema version: the page reads the sink's tables."""
+    return applied_version(conn, "sink")
 
 
 def _rows(conn: psycopg.Connection, query: sql.Composable, params: dict[str, Any]) -> list[dict]:

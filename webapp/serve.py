@@ -15,6 +15,7 @@ import platformdirs
 import psycopg
 
 from newsflow.errors import ConfigError
+from newsflow.migrations import search_path_option
 from newsflow.settings import Settings
 from webapp import queries
 
@@ -52,14 +53,16 @@ def database_dsn(settings: Settings) -> Iterator[str]:
 
 def check_schema(dsn: str) -> None:
     """A clear start-up error when the database holds no newsflow data yet, or an older schema."""
-    with psycopg.connect(dsn, options="-c default_transaction_read_only=on") as conn:
+    with psycopg.connect(dsn, options=f"-c default_transaction_read_only=on {search_path_option()}") as conn:
         version = queries.schema_version(conn)
     if version == 0:
-        raise ConfigError("the database has no newsflow tables yet: run `newsflow run --once` (or the sink) first")
+        raise ConfigError(
+            "the database has no newsflow tables yet: run `newsflow migrate` (or `newsflow run --once`, or the sink) first"
+        )
     if version < NEEDED_SCHEMA:
         raise ConfigError(
             f"the database schema is at version {version}, the page needs {NEEDED_SCHEMA}: "
-            "start the sink (or `newsflow run --once`) once to migrate it"
+            "run `newsflow migrate` (or start the sink once) to migrate it"
         )
 
 

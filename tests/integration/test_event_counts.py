@@ -222,7 +222,7 @@ def test_serve_refuses_a_database_without_the_rollup_and_says_how_to_migrate(dat
     with pytest.raises(ConfigError, match="version 4, the page needs 5"):
         check_schema(database_url)
     with connect(database_url) as connection:
-        assert migrate(connection, MIGRATIONS[:5]) == [5]
+        assert migrate(connection) == [5, 6, 7]
     check_schema(database_url)
 
 

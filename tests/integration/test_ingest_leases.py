@@ -63,7 +63,7 @@ def test_concurrent_claims_never_overlap_and_leases_fence_writes(database_url: s
                 row = conn.execute(
                     "SELECT lease_owner, etag, consecutive_errors FROM ingest_feeds WHERE feed_key = %s", (key,)
                 ).fetchone()
-                versions = conn.execute("SELECT version FROM ingest_schema_migrations ORDER BY 1").fetchall()
+                versions = conn.execute("SELECT version FROM newsflow.migrations WHERE component = 'ingest' ORDER BY 1").fetchall()
             assert row == (b.owner, '"etag-b"', 0)
             assert [v for (v,) in versions] == list(range(1, SCHEMA_VERSION + 1))
         finally:

@@ -16,7 +16,7 @@ import yaml
 from psycopg import sql
 
 from ingest.service import run_ingest
-from ingest.state import _MIGRATIONS
+from ingest.state import MIGRATIONS
 from newsflow.lifecycle import Stopper
 from newsflow.pipeline import FEEDS_FAILED
 from newsflow.settings import FeedConfig, Settings
@@ -33,12 +33,14 @@ CANARIES = ("CanaryPass7731", "CanaryToken5519", "CanaryKey8842", "CanaryLoop660
 def _rows_text(dsn: str) -> str:
     """Every row of every table in the test database, as text."""
     with psycopg.connect(dsn) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()]
+        tables = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', 'newsflow')").fetchall()
+        assert tables, "no tables to search"
         return "\n".join(
             str(row)
-            for table in tables
-            for row in conn.execute(sql.SQL("SELECT t::text FROM {} t").format(sql.Identifier(table))).fetchall()
+            for schema, table in tables
+            for row in conn.execute(
+                sql.SQL("SELECT t::text FROM {} t").format(sql.Identifier(schema, table))).fetchall()
         )
 
 
@@ -109,7 +111,7 @@ def test_state_from_before_the_redaction_is_migrated_without_republishing(
         with psycopg.connect(settings.database_dsn(), autocommit=True) as conn:  # a database at version 1
             conn.execute("CREATE TABLE ingest_schema_migrations (version integer PRIMARY KEY,"
                          " applied_at timestamptz NOT NULL DEFAULT now())")
-            for statement in _MIGRATIONS[1]:
+            for statement in MIGRATIONS[0].steps:
                 conn.execute(statement)
             conn.execute("INSERT INTO ingest_schema_migrations (version) VALUES (1)")
             conn.execute("INSERT INTO ingest_feeds (url, interval_s) VALUES (%s, 900)", (feed_url,))

@@ -24,6 +24,7 @@ from enrich.tagger import TAGGER_VERSION, tag
 from newsflow.embedded import create_database, drop_database, free_port, stop_process, wait_for_port
 from newsflow.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
+from newsflow.migrations import with_search_path
 from newsflow.models import EnrichedArticle, article_id
 from newsflow.pipeline import run_once
 from newsflow.settings import FeedConfig, FetchConfig, Settings, TopicsConfig
@@ -267,12 +268,12 @@ def test_the_page_reads_in_read_only_transactions(seeded):
                 conn.execute("INSERT INTO article_countries VALUES ('x', 'y')")
     finally:
         database.close()
-    with psycopg.connect(seeded["dsn"]) as conn:
+    with psycopg.connect(with_search_path(seeded["dsn"])) as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] >= 6
 
 
 def test_undated_events_sit_at_their_article_publication_date(seeded):
-    with psycopg.connect(seeded["dsn"]) as conn:
+    with psycopg.connect(with_search_path(seeded["dsn"])) as conn:
         rows = conn.execute(
             "SELECT e.when_start, e.on_date, (a.published_at AT TIME ZONE 'UTC')::date "
             "FROM article_events e JOIN articles a ON a.id = e.article_id"
@@ -290,4 +291,4 @@ def test_serve_with_nothing_configured_opens_the_embedded_database_and_says_what
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"embedded Postgres (pgserver) in {tmp_path / 'data' / 'postgres'}" in done.stdout
-    assert "no newsflow tables yet: run `newsflow run --once`" in done.stderr
+    assert "no newsflow tables yet: run `newsflow migrate` (or `newsflow run --once`" in done.stderr

@@ -105,7 +105,7 @@ def _through(relay: Relay, database_url: str) -> str:
 
 def _migrated(database_url: str) -> bool:
     with psycopg.connect(database_url) as conn:
-        return conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0]
+        return conn.execute("SELECT to_regclass('newsflow.migrations') IS NOT NULL").fetchone()[0]
 
 
 def _wait_for(condition: Callable[[], bool], timeout_s: float = 40.0) -> None:

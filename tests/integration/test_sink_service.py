@@ -281,7 +281,7 @@ def test_schema_migrations_are_recorded_and_concurrent_starts_do_not_race(databa
     assert sorted(applied, key=len) == [[], [], [], [m.version for m in MIGRATIONS]]
     with connect(database_url) as conn:
         assert current_version(conn) == MIGRATIONS[-1].version
-        recorded = conn.execute("SELECT count(*) FROM schema_migrations WHERE applied_at IS NOT NULL").fetchone()[0]
+        recorded = conn.execute("SELECT count(*) FROM newsflow.migrations WHERE component = 'sink' AND applied_at IS NOT NULL").fetchone()[0]
         assert recorded == len(MIGRATIONS)
 
 
