@@ -25,6 +25,7 @@ import json
 import os
 import signal
 import sys
+import time
 import urllib.request
 from typing import Any
 
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         session_timeout_ms=10_000,
         heartbeat_interval_ms=3_000,
     )
+    _await_topic(consumer, args.topic)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     handled, announced = 0, False
@@ -65,6 +67,20 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         consumer.close()
     return 0
+
+
+def _await_topic(consumer: KafkaConsumer, topic: str, timeout_s: float = 30.0) -> None:
+    """Read the topic's partitions before the first poll joins the group.
+
+    kafka-python's group leader assigns from the partitions it has noted and
+    rejoins at once when they differ afterwards; a join made before the
+    metadata arrived is such a join, and a consumer that rejoins at once can
+    fall silent (newsflow's own consumers wait the same way, in
+    newsflow/consume.py).
+    """
+    deadline = time.monotonic() + timeout_s
+    while not consumer.partitions_for_topic(topic) and time.monotonic() < deadline:
+        time.sleep(0.2)
 
 
 def _announce(consumer: KafkaConsumer, args: argparse.Namespace) -> bool:
