@@ -59,10 +59,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import Corpus, write_corpus  # noqa: E402
-from realpages import DEFAULT_OUT, load_pages, shingle_f1, token_f1  # noqa: E402
+from corpus import Corpus, write_corpus
+from realpages import DEFAULT_OUT, load_pages, shingle_f1, token_f1
 
-from newsflow.embedded import (  # noqa: E402
+from newsflow.embedded import (
     Service,
     create_database,
     free_port,
@@ -70,8 +70,8 @@ from newsflow.embedded import (  # noqa: E402
     postgres_service,
     wait_for_port,
 )
-from newsflow.kafka import ensure_topics  # noqa: E402
-from newsflow.settings import FeedConfig, FetchConfig, Settings, TopicsConfig  # noqa: E402
+from newsflow.kafka import ensure_topics
+from newsflow.settings import FeedConfig, FetchConfig, Settings, TopicsConfig
 
 
 def _extract_one(path: str) -> int:
@@ -305,7 +305,7 @@ def main() -> None:
     print(f"Postgres transactions per article: {commits / pages:.2f} (the services', with their shutdown)")
 
 
-def report(args, broker, pg, extraction, pages, wall, cpu_ms, codes, f1, loads, others_s) -> None:  # noqa: PLR0913
+def report(args, broker, pg, extraction, pages, wall, cpu_ms, codes, f1, loads, others_s) -> None:
     load_before, load_after = loads
     bound, extract_cpu, extract_in_pipeline = extraction
     cores = os.cpu_count() or 1

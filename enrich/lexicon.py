@@ -91,7 +91,7 @@ class LazyPattern:
     short file (``newsflow tag``) meets few trigger words, and compiling all
     ~120 rule patterns up front would cost more than tagging it."""
 
-    __slots__ = ("source", "_compiled")
+    __slots__ = ("_compiled", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source

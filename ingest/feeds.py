@@ -25,7 +25,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -124,7 +124,7 @@ def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> Pa
         return dataclasses.replace(_feed_from(url, parsed, prepared), warnings=warnings)
     except PermanentError:
         raise
-    except Exception as exc:  # noqa: BLE001 - feedparser raises ValueError, OverflowError, ...
+    except Exception as exc:
         raise PermanentError(f"feed parse error: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
@@ -188,7 +188,7 @@ def _from_struct(value: time.struct_time | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     except (OverflowError, ValueError, OSError, TypeError):
         return None
 
@@ -304,10 +304,10 @@ def _parse_rfc3339(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.strip())  # Python 3.11 reads a trailing Z
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _str(value: Any) -> str | None:

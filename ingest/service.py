@@ -44,7 +44,7 @@ from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult, RetryLater
 from ingest.hostslots import WorkerHostSlots
 from ingest.identity import feed_key, loggable_url
 from ingest.lifeline import die_with_parent
-from ingest.publisher import FeedRef, PublishError, Publisher, article_identity, build_article
+from ingest.publisher import FeedRef, Publisher, PublishError, article_identity, build_article
 from ingest.scheduler import Poller, utcnow
 from ingest.seen import SeenWriter
 from ingest.state import Acknowledged, FeedState, FeedStore, PageRetry, SeenEntry
@@ -225,7 +225,7 @@ class Ingest:
                 await self._wait_for_kafka(feed, polled_at, exc)
             except (NewsflowError, psycopg.OperationalError) as exc:
                 await self._record_error(feed, polled_at, exc)
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the other feeds
+            except Exception as exc:
                 log.exception("feed %s: unexpected error", loggable_url(feed.url))
                 await self._record_error(feed, polled_at, exc)
             await self._retry_pages(feed)
@@ -395,7 +395,7 @@ class Ingest:
             return PageOutcome(None, f"{type(exc).__name__}: {exc}", retry=True)
         except NewsflowError as exc:
             return PageOutcome(None, f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - one page must never hold its entry back for ever
+        except Exception as exc:
             log.exception("entry %s: unexpected error fetching the page", loggable_url(entry.link))
             return PageOutcome(None, f"unexpected {type(exc).__name__}: {exc}")
         try:
@@ -403,7 +403,7 @@ class Ingest:
             page = await self._pool.run(extract_page, result.body, result.content_type, result.final_url)
         except NewsflowError as exc:
             return PageOutcome(None, f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - as above
+        except Exception as exc:
             log.exception("entry %s: unexpected error extracting the page", loggable_url(entry.link))
             return PageOutcome(None, f"unexpected {type(exc).__name__}: {exc}")
         return PageOutcome(page) if page.ok else PageOutcome(None, page.error)

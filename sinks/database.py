@@ -79,7 +79,7 @@ class Database:
         while True:
             try:
                 return self.attempt(work)
-            except Exception as exc:  # noqa: BLE001 - classified right below
+            except Exception as exc:
                 if not is_transient(exc):
                     raise
                 self.drop()

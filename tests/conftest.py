@@ -25,7 +25,6 @@ from newsflow.embedded import create_database, drop_database, postgres_service, 
 from newsflow.settings import FetchConfig, Settings, TopicsConfig
 from tests.kafka.broker import kafka_cluster
 
-
 BROKERS = ("apache-kafka", "tansu")
 
 

@@ -175,7 +175,7 @@ def _recreate(admin: KafkaAdminClient, topic: NewTopic, timeout_s: float = 20.0)
         try:
             admin.create_topics([topic])
             return
-        except Exception:  # noqa: BLE001 - TopicAlreadyExists while the delete completes
+        except Exception:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

@@ -11,10 +11,10 @@ import psycopg
 import pytest
 from kafka import TopicPartition
 
-from sinks.poison import is_poison
 from newsflow.lifecycle import Stopper
 from newsflow.settings import DatabaseConfig
 from sinks.database import Database
+from sinks.poison import is_poison
 from sinks.positioning import StoredOffset
 from sinks.postgres import (
     connect,

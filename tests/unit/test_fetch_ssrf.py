@@ -40,7 +40,7 @@ def spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
     spies = Spies()
     real_connect = httpcore.AnyIOBackend.connect_tcp
 
-    async def connect_spy(self, host, port, *args, **kwargs):  # noqa: ANN001, ANN202
+    async def connect_spy(self, host, port, *args, **kwargs):
         spies.connects.append((host, port))
         return await real_connect(self, host, port, *args, **kwargs)
 
@@ -60,7 +60,7 @@ def listener() -> Iterator[socket.socket]:
         yield server
 
 
-def get(url: str, allow_private: bool = False):  # noqa: ANN201
+def get(url: str, allow_private: bool = False):
     return asyncio.run(fetch(url, config=config(allow_private), resolver=fetcher_module.resolve))
 
 
@@ -143,7 +143,7 @@ def test_16_rebinding_name_connects_only_to_the_checked_address(
         spies.resolved.append(host)
         return next(answers)
 
-    async def refuse(self, host, port, *args, **kwargs):  # noqa: ANN001, ANN202 - no real internet in tests
+    async def refuse(self, host, port, *args, **kwargs):
         spies.connects.append((host, port))
         raise httpcore.ConnectError("test network: unreachable")
 
@@ -159,7 +159,7 @@ def test_16_rebinding_name_connects_only_to_the_checked_address(
 # --- #14: redirects ------------------------------------------------------------------------
 
 
-def _redirecting(location_for):  # noqa: ANN001, ANN202
+def _redirecting(location_for):
     def respond(conn: socket.socket, head: bytes) -> None:
         location = location_for(path_of(head))
         if location is None:

@@ -8,6 +8,7 @@ import gzip
 import socket
 import time
 import zlib
+from datetime import UTC
 
 import pytest
 
@@ -88,9 +89,9 @@ def test_retry_after_is_reported() -> None:
 
 
 def test_parse_retry_after() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2023, 12, 18, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2023, 12, 18, 10, 0, tzinfo=UTC)
     assert parse_retry_after("30") == 30
     assert parse_retry_after("Mon, 18 Dec 2023 10:05:00 GMT", now) == 300
     assert parse_retry_after("Mon, 18 Dec 2023 09:00:00 GMT", now) == 0
