@@ -62,14 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import Corpus, write_corpus
 from realpages import DEFAULT_OUT, load_pages, shingle_f1, token_f1
 
-from newsflow.embedded import (
-    Service,
-    create_database,
-    free_port,
-    kafka_service,
-    postgres_service,
-    wait_for_port,
-)
+from devstack.embedded import Service, create_database, free_port, kafka_service, postgres_service, wait_for_port
 from newsflow.kafka import ensure_topics
 from newsflow.settings import FeedConfig, FetchConfig, Settings, TopicsConfig
 
@@ -146,7 +139,7 @@ def _proc_stat(pid: int) -> tuple[int, str, float, str] | None:
 def _label(pid: int, cmdline: str) -> str:
     if pid == os.getpid():
         return "benchmark harness"
-    if "newsflow.feedserver" in cmdline:
+    if "devstack.feedserver" in cmdline:
         return "web server (load generator)"
     for name in ("ingest", "enrich", "sink"):
         if f"newsflow {name}" in cmdline:
@@ -201,7 +194,7 @@ def serve_in_own_process(root: Path) -> tuple[subprocess.Popen, str]:
     """The loopback web server in a process of its own, as a real site would be."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsflow.feedserver", str(root), "--port", str(port)],
+        [sys.executable, "-m", "devstack.feedserver", str(root), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     wait_for_port(port, proc=proc)

@@ -31,7 +31,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.serve_data import fill
-from newsflow.embedded import create_database, drop_database, free_port, wait_for_port
+from devstack.embedded import create_database, drop_database, free_port, wait_for_port
 
 
 def scenarios(rare: str) -> dict[str, list[tuple[str, str]]]:

@@ -26,7 +26,7 @@ import psycopg
 from kafka import TopicPartition
 from psycopg import sql
 
-from newsflow.embedded import (
+from devstack.embedded import (
     create_database,
     drop_database,
     kafka_service,

@@ -1,7 +1,7 @@
 """Sample feeds and article pages for the demo, the tests and the benchmark.
 
 ``feeds/`` holds feed files whose links say ``{{BASE_URL}}``; the demo's
-loopback server (newsflow.feedserver) fills in its own address.
+loopback server (devstack.feedserver) fills in its own address.
 """
 
 from pathlib import Path

@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 
-from newsflow.embedded import create_database, drop_database, postgres_service, tansu_broker
+from devstack.embedded import create_database, drop_database, tansu_broker
 from newsflow.settings import FetchConfig, Settings, TopicsConfig
 from tests.kafka.broker import kafka_cluster
+from tests.stack import postgres_service
 
 BROKERS = ("apache-kafka", "tansu")
 

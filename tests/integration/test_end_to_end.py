@@ -13,11 +13,11 @@ import jsonschema
 import psycopg
 import pytest
 
-from newsflow.feedserver import serve_folder
+from commands.pipeline import run_once
+from devstack.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
 from newsflow.logs import is_own_logger
 from newsflow.models import TOPIC_ENRICHED, TOPIC_RAW, EnrichedArticle, article_id, decode
-from newsflow.pipeline import run_once
 from newsflow.settings import FeedConfig
 from newsflow.topic_schemas import SCHEMAS_DIR, file_name
 from seeds import FEEDS_DIR, SEEDS_DIR

@@ -22,7 +22,7 @@ import pytest
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import NewTopic
 
-from newsflow.embedded import free_port, wait_for_port
+from devstack.embedded import free_port, wait_for_port
 from newsflow.kafka import ensure_topics
 from newsflow.lifecycle import Stopper
 from newsflow.settings import Settings

@@ -170,8 +170,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     with _serving_metrics(settings):
         if not _ready(settings, args):
             return 0
+        from commands.pipeline import report_failed_feeds
         from ingest.service import run_ingest
-        from newsflow.pipeline import report_failed_feeds
 
         report = run_ingest(settings, args.stopper, once=args.once)
     return report_failed_feeds(report.failed_feeds) if args.once else 0
@@ -222,26 +222,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
         settings, args.stopper, needs_database=has_database, needs_broker=has_broker
     ):
         return 0
-    from newsflow.pipeline import run_pipeline
+    from commands.pipeline import run_pipeline
 
     return run_pipeline(settings, args.stopper, once=args.once)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from webapp.serve import serve
+    from commands.serve import run_serve
 
-    return serve(_load(args), args.host, args.port)
+    return run_serve(_load(args), args.host, args.port)
 
 
 def _cmd_psql(args: argparse.Namespace) -> int:
-    from newsflow.psql import run_psql
+    from commands.psql import run_psql
 
     extra = [a for a in args.psql_args if a != "--"]
     return run_psql(_load(args), args.sql, extra)
 
 
 def _cmd_tag(args: argparse.Namespace) -> int:
-    from newsflow.tagfiles import tag_file
+    from commands.tagfiles import tag_file
 
     for name in args.files:
         print(json.dumps(tag_file(name, args.published), ensure_ascii=False, default=_json_default))

@@ -115,7 +115,7 @@ def serve_folder(root: Path, preferred_port: int = 0) -> Iterator[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m newsflow.feedserver DIR [--port N]``: serve a folder until killed."""
+    """``python -m devstack.feedserver DIR [--port N]``: serve a folder until killed."""
     import argparse
 
     parser = argparse.ArgumentParser(description="serve a folder of feeds and pages on loopback")
