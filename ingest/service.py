@@ -37,7 +37,6 @@ from typing import Any, TypeVar
 import psycopg
 from kafka import KafkaProducer, TopicPartition
 
-from ingest.backoff import backoff, retry_delay
 from ingest.extract import ExtractedPage, extract_page
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult, RetryLater
@@ -49,6 +48,7 @@ from ingest.scheduler import Poller, utcnow
 from ingest.seen import SeenWriter
 from ingest.state import Acknowledged, FeedState, FeedStore, PageRetry, SeenEntry
 from newsflow import metrics
+from newsflow.backoff import backoff, retry_delay
 from newsflow.errors import NewsflowError, PermanentError, TransientError
 from newsflow.kafka import REBUILD_BOOTSTRAP_MS, ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
