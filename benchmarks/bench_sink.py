@@ -3,7 +3,7 @@
     python benchmarks/bench_sink.py [-n 5000] [--batch 500]
 
 Uses ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` when set, else the embedded
-broker and Postgres (design.md). Produces N enriched articles of realistic size
+broker and Postgres (devstack/embedded.py). Produces N enriched articles of realistic size
 (~6 kB of text, 2 producers, 4 events, countries, commodities) to a fresh
 topic, then runs the sink over them twice: a first load, and a replay by a
 new consumer group (every row unchanged, so nothing is rewritten). Prints

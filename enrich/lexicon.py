@@ -1,4 +1,4 @@
-"""The action lexicon: which words announce which action (design.md, "Action vocabulary").
+"""The action lexicon: which words announce which action (README, "Actions").
 
 Each :class:`Rule` starts with a trigger word (one of ``first``) and continues
 with a regex (``rest``) matched right after it, so the grammar runs only where

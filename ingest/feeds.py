@@ -3,7 +3,7 @@
 RSS 0.9x/1.0/2.0 and Atom go through feedparser, which is only ever handed
 bytes (its own URL fetcher has no timeout or size cap); JSON Feed 1.0/1.1 has
 its own small parser. Everything in a feed is written by strangers
-(bad-inputs.md #1-#6, #17, #18, #21), so:
+(docs/bad-inputs.md #1-#6, #17, #18, #21), so:
 
 * sizes are capped *before* parsing: feedparser's author handling is quadratic
   (a 64 KiB ``<author>`` takes ~15 s), so author-like elements are cut short,
@@ -196,7 +196,7 @@ def _from_struct(value: time.struct_time | None) -> datetime | None:
 def _as_utf8_without_nul(body: bytes) -> bytes:
     """UTF-16/32 (by BOM) re-encoded as UTF-8, so byte-level caps see the tags; NUL removed.
 
-    A BOM wins over the XML declaration (bad-inputs.md #7: a UTF-8 BOM with
+    A BOM wins over the XML declaration (docs/bad-inputs.md #7: a UTF-8 BOM with
     ``encoding="iso-8859-1"``), so the declaration is rewritten to match.
     """
     for bom, encoding in (

@@ -2,7 +2,7 @@
 
 Feeds and pages (ingest), reconnecting to Postgres (ingest's poller, the sink)
 and looking for a Kafka broker all wait this way. Pure, so it is tested on
-its own (style.md #4).
+its own.
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def reached(positions: Mapping[TopicPartition, int], targets: Mapping[TopicParti
     """True when every target partition's position is at or past its target offset.
 
     Used by ``--once`` runs. Targets come from producer acknowledgements, never
-    from ``end_offsets()``, which Tansu can under-report (see design.md).
+    from ``end_offsets()``, which Tansu can under-report (docs/tansu-end-offsets.md).
     """
     return all(positions.get(tp, 0) >= offset for tp, offset in targets.items())
 

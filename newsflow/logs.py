@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 REDACTED = "**********"
 #: Top-level packages whose loggers are ours; everything else is third-party.
 OWN_PACKAGES = frozenset({"newsflow", "commands", "devstack", "ingest", "enrich", "sinks", "webapp", "seeds", "__main__"})
-FORMATS = ("text", "json")
 
 
 class RedactingFilter(logging.Filter):

@@ -16,7 +16,7 @@ SEED_PAGE = PAGES_DIR / "diamond-sales-rising.html"
 def seed_article_text() -> str:
     """The seed article's paragraphs as plain text, read from its page in ``pages/``.
 
-    Tests use this rather than ../shared, which is not part of a checkout.
+    Tests read it from the page, so the text has one source in the repository.
     """
     import html
     import re

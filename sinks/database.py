@@ -37,7 +37,7 @@ R = TypeVar("R")
 #: How often the watchdog looks at the stop flag while a unit of work runs.
 WATCH_INTERVAL_S = 0.2
 #: After a stop request, how long a unit of work may still run: a healthy batch
-#: finishes and commits (style.md: finish the batch in hand); a frozen one is
+#: finishes and commits (a stop finishes the batch in hand); a frozen one is
 #: cut, so SIGTERM is honoured within 10 s (issue 8).
 STOP_GRACE_S = 5.0
 #: Waits between tries while the database is away: short at first, so a blip

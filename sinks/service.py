@@ -76,7 +76,7 @@ def run_sink(
     in hand and returns. With ``targets`` (``newsflow run --once``) returns as
     soon as every target partition has been stored up to its target offset,
     offsets taken from producer acknowledgements (never ``end_offsets()``,
-    see design.md).
+    see docs/tansu-end-offsets.md).
     """
     ensure_topics(settings)
     database = Database(settings.database_dsn(), stopper, settings.database)

@@ -1,6 +1,6 @@
 """The tests' (and benchmarks') servers: the dev stack, plus Docker when one answers.
 
-Resolution order (design.md): ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL``
+Resolution order: ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL``
 when set; else testcontainers when a Docker engine answers; else the embedded
 Tansu broker and pgserver of ``devstack.embedded``. The testcontainers step is
 test-only (testcontainers comes with the ``test`` extra), so it lives here

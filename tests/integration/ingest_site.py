@@ -146,7 +146,7 @@ def read_articles(settings: Settings, timeout_s: float = 20.0, expect: int | Non
     """Every RawArticle on the raw topic, read from the beginning without a group.
 
     Reads until ``expect`` records (or, without it, until two quiet seconds): the
-    records actually read are the truth, not ``end_offsets()`` (design.md).
+    records actually read are the truth, not ``end_offsets()`` (docs/tansu-end-offsets.md).
     """
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     try:

@@ -28,8 +28,8 @@ from newsflow.models import EnrichedArticle, article_id
 from newsflow.settings import FeedConfig, FetchConfig, Settings, TopicsConfig
 from seeds import FEEDS_DIR, SEEDS_DIR
 from sinks.postgres import connect as sink_connect
-from sinks.postgres import upsert_articles
 from tests.factories import raw_article
+from tests.integration.sink_helpers import upsert_articles
 from webapp.database import ReadOnlyDatabase
 
 pytestmark = pytest.mark.integration

@@ -182,7 +182,7 @@ def _recreate(admin: KafkaAdminClient, topic: NewTopic, timeout_s: float = 20.0)
 
 
 def test_end_of_log_probe_reads_the_log_not_end_offsets(make_settings: Callable[..., Settings]) -> None:
-    # Tansu's end_offsets() can answer less than the real end (design.md): the
+    # Tansu's end_offsets() can answer less than the real end (docs/tansu-end-offsets.md): the
     # probe must not call an offset inside the log "past the end", or the sink
     # would replay whole partitions on every rebalance.
     settings = make_settings()
