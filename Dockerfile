@@ -2,6 +2,8 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY newsflow ./newsflow
+COPY commands ./commands
+COPY devstack ./devstack
 COPY ingest ./ingest
 COPY enrich ./enrich
 COPY sinks ./sinks

@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from realpages import DEFAULT_OUT, CorpusPage, load_pages, shingle_f1, token_f1  # noqa: E402
+from realpages import DEFAULT_OUT, CorpusPage, load_pages, shingle_f1, token_f1
 
-from ingest.extract import EXTRACTION_MODES, extract_page  # noqa: E402
+from ingest.extract import EXTRACTION_MODES, extract_page
 
 URL = "http://bench.invalid/article"
 # What bench_pipeline.py's loopback server sends for .html. Every page of the

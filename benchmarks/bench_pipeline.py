@@ -59,20 +59,13 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import Corpus, write_corpus  # noqa: E402
-from realpages import DEFAULT_OUT, load_pages, shingle_f1, token_f1  # noqa: E402
+from corpus import Corpus, write_corpus
+from realpages import DEFAULT_OUT, load_pages, shingle_f1, token_f1
 
-from newsflow.migrations import with_search_path  # noqa: E402
-from newsflow.embedded import (  # noqa: E402
-    Service,
-    create_database,
-    free_port,
-    kafka_service,
-    postgres_service,
-    wait_for_port,
-)
-from newsflow.kafka import ensure_topics  # noqa: E402
-from newsflow.settings import FeedConfig, FetchConfig, Settings, TopicsConfig  # noqa: E402
+from devstack.embedded import Service, create_database, free_port, kafka_service, postgres_service, wait_for_port
+from newsflow.kafka import ensure_topics
+from newsflow.migrations import with_search_path
+from newsflow.settings import FeedConfig, FetchConfig, Settings, TopicsConfig
 
 
 def _extract_one(path: str) -> int:
@@ -147,7 +140,7 @@ def _proc_stat(pid: int) -> tuple[int, str, float, str] | None:
 def _label(pid: int, cmdline: str) -> str:
     if pid == os.getpid():
         return "benchmark harness"
-    if "newsflow.feedserver" in cmdline:
+    if "devstack.feedserver" in cmdline:
         return "web server (load generator)"
     for name in ("ingest", "enrich", "sink"):
         if f"newsflow {name}" in cmdline:
@@ -202,7 +195,7 @@ def serve_in_own_process(root: Path) -> tuple[subprocess.Popen, str]:
     """The loopback web server in a process of its own, as a real site would be."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsflow.feedserver", str(root), "--port", str(port)],
+        [sys.executable, "-m", "devstack.feedserver", str(root), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     wait_for_port(port, proc=proc)
@@ -306,7 +299,7 @@ def main() -> None:
     print(f"Postgres transactions per article: {commits / pages:.2f} (the services', with their shutdown)")
 
 
-def report(args, broker, pg, extraction, pages, wall, cpu_ms, codes, f1, loads, others_s) -> None:  # noqa: PLR0913
+def report(args, broker, pg, extraction, pages, wall, cpu_ms, codes, f1, loads, others_s) -> None:
     load_before, load_after = loads
     bound, extract_cpu, extract_in_pipeline = extraction
     cores = os.cpu_count() or 1

@@ -30,9 +30,9 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.serve_data import fill  # noqa: E402
+from benchmarks.serve_data import fill
+from devstack.embedded import create_database, drop_database, free_port, wait_for_port
 from newsflow.migrations import with_search_path
-from newsflow.embedded import create_database, drop_database, free_port, wait_for_port  # noqa: E402
 
 
 def scenarios(rare: str) -> dict[str, list[tuple[str, str]]]:

@@ -3,7 +3,7 @@
     python benchmarks/bench_sink.py [-n 5000] [--batch 500]
 
 Uses ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` when set, else the embedded
-broker and Postgres (design.md). Produces N enriched articles of realistic size
+broker and Postgres (devstack/embedded.py). Produces N enriched articles of realistic size
 (~6 kB of text, 2 producers, 4 events, countries, commodities) to a fresh
 topic, then runs the sink over them twice: a first load, and a replay by a
 new consumer group (every row unchanged, so nothing is rewritten). Prints
@@ -26,8 +26,7 @@ import psycopg
 from kafka import TopicPartition
 from psycopg import sql
 
-from newsflow.migrations import with_search_path
-from newsflow.embedded import (
+from devstack.embedded import (
     create_database,
     drop_database,
     kafka_service,
@@ -35,6 +34,7 @@ from newsflow.embedded import (
 )
 from newsflow.kafka import ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
+from newsflow.migrations import with_search_path
 from newsflow.models import (
     Amount,
     EnrichedArticle,

@@ -21,7 +21,7 @@ from pathlib import Path
 def run_once(path: Path) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import sys; from newsflow.cli import main; sys.exit(main())", "tag", str(path)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-c", "import sys; from commands.cli import main; sys.exit(main())", "tag", str(path)], check=True, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from enrich.tagger import tag  # noqa: E402
-from enrich.taxonomy import load_taxonomy  # noqa: E402
+from enrich.tagger import tag
+from enrich.taxonomy import load_taxonomy
 
 PRODUCERS = ["Alrosa", "De Beers", "Glencore", "Codelco", "BHP", "Rio Tinto", "Saudi Aramco", "Gazprom", "Nutrien",
              "Vale", "Barrick", "Newmont", "Freeport-McMoRan", "Anglo American", "Petrobras", "OPEC+", "Albemarle"]  # fmt: skip

@@ -57,8 +57,8 @@ FILLER = [
 CHROME = [
     ("<header class='masthead'><a href='/'>{site}</a><nav>{nav}</nav></header>",
      "<footer><p>&copy; 2024 {site}. All rights reserved.</p><p>{links}</p></footer>"),
-    ("<div id='top'><div class='logo'>{site}</div><ul class='menu'>{nav}</ul><div class='ticker'>"
-     "Gold 1,983.20 +0.4% | Brent 82.10 -0.7% | Copper 8,412 +1.1%</div></div>",
+    (("<div id='top'><div class='logo'>{site}</div><ul class='menu'>{nav}</ul><div class='ticker'>"
+     "Gold 1,983.20 +0.4% | Brent 82.10 -0.7% | Copper 8,412 +1.1%</div></div>"),
      "<div id='bottom'><div class='newsletter'>Sign up for our morning briefing</div><ul>{links}</ul></div>"),
     ("<div class='topbar'><span>{site}</span><span class='login'>Log in</span></div><nav class='sections'>{nav}</nav>",
      "<section class='footer-links'>{links}</section><small>Prices delayed by 15 minutes.</small>"),

@@ -76,7 +76,7 @@ def _copy_rows(conn, rng, actors, weights, articles: int) -> None:
             chosen = rng.choices(actors, weights, k=EVENTS_PER_ARTICLE)
             sentences = []
             offset = 0
-            for i, (actor, country, commodity) in enumerate(chosen):
+            for i, (actor, _country, commodity) in enumerate(chosen):
                 action = ACTIONS[rng.randrange(len(ACTIONS))]
                 sentence = f"{actor} reported {action.replace('_', ' ')} of {commodity} number {i}."
                 # About a third of real events state no time: the page places them at publication.

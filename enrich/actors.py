@@ -19,7 +19,7 @@ import re
 from enrich.article import Actor, Article, Mention, Trigger
 from enrich.syntax import CLAUSE_BREAK, PASSIVE
 
-# Who may be the actor of each action (design.md, "Action vocabulary").
+# Who may be the actor of each action (README, "Actions").
 _ACTOR_KINDS = {
     "price_fall": ("commodity",),
     "price_rise": ("commodity",),

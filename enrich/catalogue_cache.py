@@ -27,7 +27,7 @@ def read(data_dir: Path) -> Any | None:
         return None
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)  # noqa: S301 - our own file, named by the hash of what it holds
+            return pickle.load(fh)
     except Exception:  # noqa: BLE001 - a stale or truncated cache is rebuilt
         return None
 

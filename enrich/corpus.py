@@ -1,7 +1,7 @@
 """The real-text development corpus (``enrich/corpus/*.yaml``).
 
 Each batch file holds 50 real public articles, labelled to
-``shared/annotation-guide.md`` before the tagger ever ran on them, with their
+``enrich/gold/CONVENTION.md`` before the tagger ever ran on them, with their
 provenance: repository, path, commit, licence and the SHA-256 of the text.
 Where the licence allows it the text is in the file (``text_in_repo: true``);
 otherwise it is kept beside the file in ``enrich/corpus/local/<id>.txt``,

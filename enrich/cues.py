@@ -69,7 +69,7 @@ def cue_window(article: Article, sentence: tuple[int, int], trigger: Trigger, ac
     window = article.text[start : trigger.end]
     cut = None
     if "," in window or " and " in window or " but " in window or " or " in window:
-        for cut in _VP_START.finditer(window, 0, max(0, trigger.start - start)):
+        for cut in _VP_START.finditer(window, 0, max(0, trigger.start - start)):  # noqa: B007 - keeps the last match
             pass
     if cut is not None:
         window = window[cut.end() :]

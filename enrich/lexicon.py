@@ -1,4 +1,4 @@
-"""The action lexicon: which words announce which action (design.md, "Action vocabulary").
+"""The action lexicon: which words announce which action (README, "Actions").
 
 Each :class:`Rule` starts with a trigger word (one of ``first``) and continues
 with a regex (``rest``) matched right after it, so the grammar runs only where
@@ -91,7 +91,7 @@ class LazyPattern:
     short file (``newsflow tag``) meets few trigger words, and compiling all
     ~120 rule patterns up front would cost more than tagging it."""
 
-    __slots__ = ("source", "_compiled")
+    __slots__ = ("_compiled", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source

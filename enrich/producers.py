@@ -189,7 +189,7 @@ def _names_at_cue(text: str, start: int, end: int, role: str, surface: str) -> l
         # "NAME, the world's largest producer": the last ", a|an|the|one of the"
         # within six words before the head, then the capitalised words before that comma.
         found = None
-        for found in _APPOSITION_OPEN.finditer(text, max(0, start - 80), start):
+        for found in _APPOSITION_OPEN.finditer(text, max(0, start - 80), start):  # noqa: B007 - keeps the last match
             pass
         if found and len(text[found.end() : start].split()) <= 6 and not any(c in text[found.end() : start] for c in ",.;"):
             name_start = _name_before(text, found.start())

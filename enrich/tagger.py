@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from enrich.article import Article, Mention
-from enrich.learned import Candidate, Model, candidates, review
 from enrich.events import build_events, commodity_price_events, find_triggers
+from enrich.learned import Candidate, Model, candidates, review
 from enrich.phrases import Hits, Match, normalise
 from enrich.pricemoves import price_statements
 from enrich.producers import ProducerMention, catalogue_mentions, uncatalogued_mentions

@@ -24,9 +24,17 @@ from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
 from enrich.fit import fit
-from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, is_record_error, outcome, wait_for_acks
-from newsflow.kafka import DEAD_LETTER_OVERHEAD, REBUILD_BOOTSTRAP_MS, Offsets, ensure_topics, make_consumer, make_producer, reached
 from newsflow import metrics
+from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, is_record_error, outcome, wait_for_acks
+from newsflow.kafka import (
+    DEAD_LETTER_OVERHEAD,
+    REBUILD_BOOTSTRAP_MS,
+    Offsets,
+    ensure_topics,
+    make_consumer,
+    make_producer,
+    reached,
+)
 from newsflow.lifecycle import Stopper
 from newsflow.models import EnrichedArticle, RawArticle, decode, encode, event_messages
 from newsflow.settings import Settings
@@ -114,7 +122,7 @@ class EnrichStage:
         for record in records:
             try:
                 sent.append((record, self._send(record)))
-            except Exception as exc:  # noqa: BLE001 - one record's failure must not stop the stream
+            except Exception as exc:
                 if isinstance(exc, KafkaError) and not is_record_error(exc):
                     raise  # the broker, not the record: retry the batch
                 if not isinstance(exc, KafkaError | ValueError):

@@ -2,7 +2,7 @@
 
 Pure core (no I/O, tested with plain inputs): :mod:`ingest.feeds` (bytes ->
 entries), :mod:`ingest.identity` (entry ids, canonical URLs), :mod:`ingest.charset`
-(bytes -> text), :mod:`ingest.extract` (HTML -> article), :mod:`ingest.backoff`,
+(bytes -> text), :mod:`ingest.extract` (HTML -> article), (retry delays come from the core, :mod:`newsflow.backoff`),
 :mod:`ingest.text`.
 
 Edges: :mod:`ingest.fetcher` (HTTP, every limit and the one error classifier),

@@ -3,7 +3,7 @@
 The order follows the WHATWG encoding-sniffing algorithm: a byte-order mark
 wins, then the charset in the HTTP ``Content-Type``, then a ``<meta>`` (or XML)
 declaration, then detection. Two departures, both for pages seen in the wild
-(bad-inputs.md #7, #8):
+(docs/bad-inputs.md #7, #8):
 
 * the ``<meta>`` prescan looks at the first 64 KiB, not 1024 bytes, because
   real pages put it after long ``<script>`` blocks;

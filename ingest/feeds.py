@@ -3,7 +3,7 @@
 RSS 0.9x/1.0/2.0 and Atom go through feedparser, which is only ever handed
 bytes (its own URL fetcher has no timeout or size cap); JSON Feed 1.0/1.1 has
 its own small parser. Everything in a feed is written by strangers
-(bad-inputs.md #1-#6, #17, #18, #21), so:
+(docs/bad-inputs.md #1-#6, #17, #18, #21), so:
 
 * sizes are capped *before* parsing: feedparser's author handling is quadratic
   (a 64 KiB ``<author>`` takes ~15 s), so author-like elements are cut short,
@@ -25,7 +25,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -124,7 +124,7 @@ def parse_xml_feed(url: str, body: bytes, content_type: str | None = None) -> Pa
         return dataclasses.replace(_feed_from(url, parsed, prepared), warnings=warnings)
     except PermanentError:
         raise
-    except Exception as exc:  # noqa: BLE001 - feedparser raises ValueError, OverflowError, ...
+    except Exception as exc:
         raise PermanentError(f"feed parse error: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
@@ -188,7 +188,7 @@ def _from_struct(value: time.struct_time | None) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
     except (OverflowError, ValueError, OSError, TypeError):
         return None
 
@@ -196,7 +196,7 @@ def _from_struct(value: time.struct_time | None) -> datetime | None:
 def _as_utf8_without_nul(body: bytes) -> bytes:
     """UTF-16/32 (by BOM) re-encoded as UTF-8, so byte-level caps see the tags; NUL removed.
 
-    A BOM wins over the XML declaration (bad-inputs.md #7: a UTF-8 BOM with
+    A BOM wins over the XML declaration (docs/bad-inputs.md #7: a UTF-8 BOM with
     ``encoding="iso-8859-1"``), so the declaration is rewritten to match.
     """
     for bom, encoding in (
@@ -304,10 +304,10 @@ def _parse_rfc3339(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.strip())  # Python 3.11 reads a trailing Z
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _str(value: Any) -> str | None:

@@ -14,6 +14,7 @@ import sys
 import threading
 from multiprocessing.connection import Connection
 
+
 def die_with_parent(lifeline: Connection) -> None:
     """Make this pool worker exit when the ingest process dies, even by SIGKILL (issue 8 #6).
 
@@ -35,7 +36,7 @@ def _exit_on_eof(lifeline: Connection) -> None:
         while True:
             lifeline.recv_bytes()  # nothing is ever sent: this waits for end-of-file
     except (EOFError, OSError):
-        os._exit(0)  # noqa: SLF001 - no clean-up to run: the task in hand has no one to report to
+        os._exit(0)
 
 
 _PR_SET_PDEATHSIG = 1

@@ -140,7 +140,7 @@ class Publisher:
 
     ``targets`` holds, per partition, the highest acknowledged offset + 1 of this
     run, taken from the producer's acknowledgements (never from
-    ``end_offsets()``, which Tansu can under-report; see design.md).
+    ``end_offsets()``, which Tansu can under-report; see docs/tansu-end-offsets.md).
     """
 
     def __init__(self, producer: KafkaProducer, topic: str, rebuild: Callable[[], KafkaProducer] | None = None) -> None:

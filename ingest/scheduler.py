@@ -18,14 +18,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 
-from ingest.backoff import backoff
 from ingest.identity import loggable_url
 from ingest.state import FeedState, FeedStore
 from newsflow.lifecycle import Stopper
+from newsflow.reconnect import Reconnect
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ MAX_IDLE_S = 1.0
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Poller:
@@ -60,18 +60,15 @@ class Poller:
         first renewal after the reconnect finds out and cancels those polls.)
         """
         log.info("poller %s: lease %.0fs, up to %d feeds at once", self._store.owner, self._lease_s, self._max_parallel)
-        failures = 0
+        outage = Reconnect(log, base_s=0.5, cap_s=30.0)
         while not stopper.stopped:
             try:
                 await self._renew_if_due()
                 self._start(await self._store.claim_due(self._free(), self._lease_s, busy=self._running))
                 await self._idle(await self._store.seconds_until_due(busy=self._running))
-                failures = 0
+                outage.succeeded()
             except psycopg.OperationalError as exc:
-                failures += 1
-                delay = backoff(failures, 0.5, 30.0)
-                log.error("database unavailable (%s); reconnecting in %.1fs", str(exc).strip()[:200], delay)
-                await asyncio.sleep(delay)
+                await asyncio.sleep(outage.failed(f"database unavailable ({str(exc).strip()[:200]})"))
                 with contextlib.suppress(psycopg.OperationalError):
                     await self._store.reconnect()
         await self._finish(f"stop requested ({stopper.reason})")

@@ -21,15 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import random
-import signal
-import threading
-import time
-from collections.abc import Callable, Coroutine
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -37,18 +30,19 @@ from typing import Any, TypeVar
 import psycopg
 from kafka import KafkaProducer, TopicPartition
 
-from ingest.backoff import backoff, retry_delay
 from ingest.extract import ExtractedPage, extract_page
+from ingest.extraction import EXTRACT_TIMEOUT_S, ExtractPool, InlineExtractor
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
-from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult, RetryLater
+from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult
 from ingest.hostslots import WorkerHostSlots
 from ingest.identity import feed_key, loggable_url
-from ingest.lifeline import die_with_parent
-from ingest.publisher import FeedRef, PublishError, Publisher, article_identity, build_article
+from ingest.publisher import FeedRef, Publisher, PublishError, article_identity, build_article
 from ingest.scheduler import Poller, utcnow
 from ingest.seen import SeenWriter
 from ingest.state import Acknowledged, FeedState, FeedStore, PageRetry, SeenEntry
+from ingest.statuses import RetryLater
 from newsflow import metrics
+from newsflow.backoff import backoff, retry_delay
 from newsflow.errors import NewsflowError, PermanentError, TransientError
 from newsflow.kafka import REBUILD_BOOTSTRAP_MS, ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
@@ -59,8 +53,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Longest a single parse or extraction may take (trafilatura needs ~15 ms a page).
-EXTRACT_TIMEOUT_S = 60.0
 # A page that fails transiently is fetched once more after this pause (or its
 # Retry-After, when that is no longer than PAGE_RETRY_MAX_WAIT_S); after that,
 # later polls fetch it again (ingest_page_retries).
@@ -81,13 +73,11 @@ class IngestReport:
     feeds_not_modified: int = 0
     feed_errors: int = 0
     entries_new: int = 0
-    entries_skipped: int = 0
     pages_failed: int = 0
     pages_upgraded: int = 0
     feed_warnings: int = 0
     entries_pruned: int = 0
     published: int = 0
-    publish_errors: int = 0
     #: Feeds whose poll failed, by loggable (credential-free) URL: the last error.
     failed_feeds: dict[str, str] = field(default_factory=dict)
 
@@ -119,7 +109,7 @@ def run_ingest(settings: Settings, stopper: Stopper, once: bool = False) -> Inge
         run_workers(settings, stopper)
         return IngestReport()
     _quiet_http_logs()
-    pool = _ExtractPool(settings.extract_workers)  # its workers start while we connect
+    pool = ExtractPool(settings.extract_workers)  # its workers start while we connect
     try:
         ensure_topics(settings)
         return _run_loop(_run(settings, stopper, once, pool))
@@ -132,12 +122,12 @@ def run_ingest_worker(settings: Settings, stopper: Stopper, host_slots: WorkerHo
     _quiet_http_logs()
     # Extraction blocks this worker's event loop, lease renewals included: cut
     # it well before a lease could run out, or another poller would take the feed.
-    extractor = _InlineExtractor(min(EXTRACT_TIMEOUT_S, settings.ingest_lease_s / 2))
+    extractor = InlineExtractor(min(EXTRACT_TIMEOUT_S, settings.ingest_lease_s / 2))
     return _run_loop(_run(settings, stopper, False, extractor, host_slots))
 
 
 async def _run(
-    settings: Settings, stopper: Stopper, once: bool, pool: _ExtractPool | _InlineExtractor,
+    settings: Settings, stopper: Stopper, once: bool, pool: ExtractPool | InlineExtractor,
     host_slots: WorkerHostSlots | None = None,
 ) -> IngestReport:
     report = IngestReport()
@@ -169,7 +159,7 @@ async def _run(
         report.feeds_polled, report.feeds_not_modified, report.feed_errors,
         report.entries_new, report.published, report.pages_failed, report.pages_upgraded,
     )
-    if isinstance(pool, _InlineExtractor):
+    if isinstance(pool, InlineExtractor):
         spent = (f"{name} {cpu:.3f} s in {calls:.0f} calls" for name, (cpu, calls) in sorted(pool.cpu.items()))
         log.info("ingest worker CPU in its pool functions: %s", ", ".join(spent))
     return report
@@ -183,7 +173,7 @@ class Ingest:
         settings: Settings,
         store: FeedStore,
         fetcher: Fetcher,
-        pool: _ExtractPool,
+        pool: ExtractPool,
         publisher: Publisher,
         report: IngestReport,
         stopper: Stopper,
@@ -225,7 +215,7 @@ class Ingest:
                 await self._wait_for_kafka(feed, polled_at, exc)
             except (NewsflowError, psycopg.OperationalError) as exc:
                 await self._record_error(feed, polled_at, exc)
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the other feeds
+            except Exception as exc:
                 log.exception("feed %s: unexpected error", loggable_url(feed.url))
                 await self._record_error(feed, polled_at, exc)
             await self._retry_pages(feed)
@@ -296,7 +286,6 @@ class Ingest:
         if failures:
             # Not marking the feed polled keeps its old validators: the next poll
             # sees these entries again instead of a 304.
-            self._report.publish_errors += len(failures)
             if all(isinstance(o, PublishError) for o in failures):
                 raise PublishError(f"{len(failures)} of {len(new)} new entries not published: {failures[0]}")
             raise TransientError(f"{len(failures)} of {len(new)} new entries not ingested: {failures[0]}")
@@ -318,7 +307,6 @@ class Ingest:
     ) -> None:
         if identity in published:
             # Another feed already published this article: remember the entry, skip the duplicate.
-            self._report.entries_skipped += 1
             await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, identity, published[identity]))
             return
         outcome = await self._page(entry, second_chance=True)
@@ -404,7 +392,7 @@ class Ingest:
             return PageOutcome(None, f"{type(exc).__name__}: {exc}", retry=True)
         except NewsflowError as exc:
             return PageOutcome(None, f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - one page must never hold its entry back for ever
+        except Exception as exc:
             log.exception("entry %s: unexpected error fetching the page", loggable_url(entry.link))
             return PageOutcome(None, f"unexpected {type(exc).__name__}: {exc}")
         try:
@@ -412,7 +400,7 @@ class Ingest:
             page = await self._pool.run(extract_page, result.body, result.content_type, result.final_url)
         except NewsflowError as exc:
             return PageOutcome(None, f"{type(exc).__name__}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - as above
+        except Exception as exc:
             log.exception("entry %s: unexpected error extracting the page", loggable_url(entry.link))
             return PageOutcome(None, f"unexpected {type(exc).__name__}: {exc}")
         return PageOutcome(page) if page.ok else PageOutcome(None, page.error)
@@ -518,116 +506,3 @@ def _check_html(result: FetchResult) -> None:
     if content_type and not content_type.startswith(_HTML_TYPES):
         raise PermanentError(f"not an HTML page ({content_type[:100]})")
 
-
-class _ExtractionOverrun(Exception):
-    """Raised by SIGALRM inside an inline extraction that ran out of time."""
-
-
-class _InlineExtractor:
-    """Parsing and extraction in this process (an ingest worker): no page crosses a process boundary.
-
-    The same interface as :class:`_ExtractPool`. A pathological page is cut
-    by SIGALRM after ``timeout_s`` (main thread only; the signal lands when
-    the C code in hand returns to Python) instead of by restarting a pool.
-    """
-
-    workers = 1
-
-    def __init__(self, timeout_s: float = EXTRACT_TIMEOUT_S) -> None:
-        self._timeout_s = timeout_s
-        # Per function run here (extract_page, parse_feed): CPU seconds and
-        # calls, so the worker's last log line tells extraction apart from the
-        # rest of its work (bench_pipeline.py reads it, issue 9 #4).
-        self.cpu: dict[str, list[float]] = {}
-        self._alarm = threading.current_thread() is threading.main_thread()
-        if self._alarm:
-            signal.signal(signal.SIGALRM, _overrun)
-
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        started = time.thread_time()
-        try:
-            return self._run(function, *args)
-        finally:
-            spent = self.cpu.setdefault(function.__name__, [0.0, 0])
-            spent[0] += time.thread_time() - started
-            spent[1] += 1
-
-    def _run(self, function: Callable[..., T], *args: Any) -> T:
-        if not self._alarm:
-            return function(*args)
-        signal.setitimer(signal.ITIMER_REAL, self._timeout_s)
-        try:
-            return function(*args)
-        except _ExtractionOverrun as exc:
-            log.error("%s took over %.0fs; abandoned", function.__name__, self._timeout_s)
-            raise TransientError(f"{function.__name__} timed out after {self._timeout_s:.0f}s") from exc
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-
-    def shutdown(self) -> None:
-        pass
-
-
-def _overrun(_signum: int, _frame: Any) -> None:
-    raise _ExtractionOverrun()
-
-
-class _ExtractPool:
-    """The process pool for CPU-bound work (feed parsing, page extraction).
-
-    forkserver, not fork: the parent has threads (Kafka's sender, asyncio's
-    resolver) that fork would copy mid-lock. A call that outlives
-    ``timeout_s`` (a pathological page) or a worker killed by the OS breaks
-    the pool: the workers are stopped, a new pool replaces it, and the items
-    in hand fail with a TransientError (their entries go out feed-only).
-    """
-
-    def __init__(self, workers: int, timeout_s: float = EXTRACT_TIMEOUT_S) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self._timeout_s = timeout_s
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["ingest.lifeline", "ingest.extract", "ingest.feeds"])
-        # The lifeline: only this process holds the writing end, each worker
-        # watches the reading end (issue 8 #6).
-        self._lifeline, self._lifeline_writer = self._context.Pipe(duplex=False)
-        self._executor = self._new_executor()
-
-    def _new_executor(self) -> ProcessPoolExecutor:
-        executor = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=self._context,
-            initializer=die_with_parent, initargs=(self._lifeline,),
-        )
-        # Start the workers now, while the broker and database connections are
-        # being made, instead of when the first page arrives.
-        for _ in range(self.workers):
-            executor.submit(os.getpid)
-        return executor
-
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        executor = self._executor
-        try:
-            return await asyncio.wait_for(loop.run_in_executor(executor, function, *args), self._timeout_s)
-        except TimeoutError as exc:
-            log.error("%s took over %.0fs; restarting the extraction pool", function.__name__, self._timeout_s)
-            self._replace(executor)
-            raise TransientError(f"{function.__name__} timed out after {self._timeout_s:.0f}s") from exc
-        except BrokenProcessPool as exc:
-            log.error("an extraction worker died; restarting the extraction pool")
-            self._replace(executor)
-            raise TransientError("extraction worker died") from exc
-
-    def _replace(self, executor: ProcessPoolExecutor) -> None:
-        if executor is not self._executor:
-            return  # another failure already replaced it
-        self._executor = self._new_executor()
-        # concurrent.futures (before 3.14) cannot stop a busy worker; a stuck
-        # one must be terminated or it would hold a core for ever.
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.terminate()
-        executor.shutdown(wait=False, cancel_futures=True)
-
-    def shutdown(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        self._lifeline_writer.close()
-        self._lifeline.close()

@@ -1,7 +1,7 @@
 """Cleaning strangers' text so it is safe to store and publish.
 
 psycopg refuses NUL (``DataError``) and lone surrogates (``UnicodeEncodeError``),
-and both come out of feeds (bad-inputs.md #5, #6), so every text field is cleaned
+and both come out of feeds (docs/bad-inputs.md #5, #6), so every text field is cleaned
 once, here, before it becomes part of a message.
 """
 

@@ -24,8 +24,8 @@ import time
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import SpawnProcess
 
-from ingest.backoff import backoff
 from ingest.hostslots import SharedHostSlots
+from newsflow.backoff import backoff
 from newsflow.lifecycle import Stopper
 from newsflow.settings import Settings
 

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import errors as kafka_errors
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
-from kafka import errors as kafka_errors
 from kafka.errors import KafkaError
 
 from newsflow import metrics
+from newsflow.backoff import backoff
 from newsflow.kafka import Offsets, dead_letter, next_offsets
 from newsflow.lifecycle import Stopper
 
@@ -235,7 +236,7 @@ class ConsumerLoop:
         self._missing_since, self._said_missing = None, 0.0
 
     def _retry_later(self, exc: KafkaError) -> None:
-        delay = min(MAX_BACKOFF_S, 0.5 * 2 ** min(self.failures, 4))
+        delay = backoff(self.failures + 1, 0.5, MAX_BACKOFF_S)
         self.failures += 1
         log.warning(
             "%s: waiting for Kafka (%s: %s); %d record(s) in hand, retrying in %.1fs",

@@ -17,6 +17,7 @@ from kafka.admin import NewTopic
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from newsflow.backoff import backoff
 from newsflow.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ def cluster_id(settings: Settings, timeout_s: float = 30.0) -> str:
 
 def _admin_client(settings: Settings, timeout_s: float) -> KafkaAdminClient:
     deadline = time.monotonic() + timeout_s
+    failures = 0
     while True:
         try:
             # Bounded by what is left of timeout_s: kafka-python would otherwise
@@ -120,7 +122,8 @@ def _admin_client(settings: Settings, timeout_s: float) -> KafkaAdminClient:
         except KafkaError:  # no broker answered yet (kafka-python 3 raises several kinds)
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.5)
+            failures += 1
+            time.sleep(backoff(failures, 0.25, 1.0))
 
 
 def dead_letter(
@@ -183,7 +186,7 @@ def reached(positions: Mapping[TopicPartition, int], targets: Mapping[TopicParti
     """True when every target partition's position is at or past its target offset.
 
     Used by ``--once`` runs. Targets come from producer acknowledgements, never
-    from ``end_offsets()``, which Tansu can under-report (see design.md).
+    from ``end_offsets()``, which Tansu can under-report (docs/tansu-end-offsets.md).
     """
     return all(positions.get(tp, 0) >= offset for tp, offset in targets.items())
 

@@ -20,8 +20,7 @@ from datetime import UTC, datetime
 
 REDACTED = "**********"
 #: Top-level packages whose loggers are ours; everything else is third-party.
-OWN_PACKAGES = frozenset({"newsflow", "ingest", "enrich", "sinks", "webapp", "seeds", "__main__"})
-FORMATS = ("text", "json")
+OWN_PACKAGES = frozenset({"newsflow", "commands", "devstack", "ingest", "enrich", "sinks", "webapp", "seeds", "__main__"})
 
 
 class RedactingFilter(logging.Filter):

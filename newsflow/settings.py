@@ -65,7 +65,7 @@ class TopicsConfig(BaseModel):
 
 
 class FetchConfig(BaseModel):
-    """Limits for every HTTP fetch of strangers' bytes (see shared/bad-inputs.md)."""
+    """Limits for every HTTP fetch of strangers' bytes (see docs/bad-inputs.md)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -1,7 +1,7 @@
 """Sample feeds and article pages for the demo, the tests and the benchmark.
 
 ``feeds/`` holds feed files whose links say ``{{BASE_URL}}``; the demo's
-loopback server (newsflow.feedserver) fills in its own address.
+loopback server (devstack.feedserver) fills in its own address.
 """
 
 from pathlib import Path
@@ -16,7 +16,7 @@ SEED_PAGE = PAGES_DIR / "diamond-sales-rising.html"
 def seed_article_text() -> str:
     """The seed article's paragraphs as plain text, read from its page in ``pages/``.
 
-    Tests use this rather than ../shared, which is not part of a checkout.
+    Tests read it from the page, so the text has one source in the repository.
     """
     import html
     import re

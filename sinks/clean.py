@@ -1,6 +1,6 @@
 """Make values safe for Postgres, recording what had to change.
 
-Strangers write the text we store (shared/bad-inputs.md). Postgres refuses a
+Strangers write the text we store (docs/bad-inputs.md). Postgres refuses a
 NUL in ``text`` (psycopg raises ``DataError``), psycopg cannot encode a lone
 surrogate (it raises ``UnicodeEncodeError``, which is *not* a ``psycopg.Error``),
 a btree index entry above ~2.7 kB fails the whole statement, and ``NaN`` has no
@@ -16,7 +16,6 @@ import re
 from datetime import UTC, datetime
 
 NUL = "\x00"
-REPLACEMENT = "\ufffd"
 
 # Byte limits (UTF-8) per kind of field. Names are indexed, and a btree entry
 # must stay well under Postgres' ~2704-byte limit; prose fields are capped so

@@ -25,10 +25,10 @@ from typing import TypeVar
 import psycopg
 
 from newsflow.lifecycle import Stopper
+from newsflow.reconnect import Reconnect
 from newsflow.settings import DatabaseConfig
 from sinks.poison import is_transient
 from sinks.postgres import connect
-from sinks.retry import backoff_s
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,13 @@ R = TypeVar("R")
 #: How often the watchdog looks at the stop flag while a unit of work runs.
 WATCH_INTERVAL_S = 0.2
 #: After a stop request, how long a unit of work may still run: a healthy batch
-#: finishes and commits (style.md: finish the batch in hand); a frozen one is
+#: finishes and commits (a stop finishes the batch in hand); a frozen one is
 #: cut, so SIGTERM is honoured within 10 s (issue 8).
 STOP_GRACE_S = 5.0
+#: Waits between tries while the database is away: short at first, so a blip
+#: costs little, and capped so a returning server is found within seconds.
+RECONNECT_BASE_S = 0.2
+RECONNECT_CAP_S = 10.0
 
 
 class Interrupted(Exception):
@@ -75,30 +79,25 @@ class Database:
 
     def call(self, work: Callable[[psycopg.Connection], R]) -> R:
         """Run ``work(conn)``, retrying transient errors until it succeeds or a stop is requested."""
-        attempt = 0
+        outage = Reconnect(log, base_s=RECONNECT_BASE_S, cap_s=RECONNECT_CAP_S)
         while True:
             try:
                 return self.attempt(work)
-            except Exception as exc:  # noqa: BLE001 - classified right below
+            except Exception as exc:
                 if not is_transient(exc):
                     raise
                 self.drop()
                 if self._stopper.stopped:
                     raise Interrupted from exc
-                delay = backoff_s(attempt)
-                self._log_failure(exc, delay)
-                if self._stopper.wait(delay):
+                if self._stopper.wait(outage.failed(self._failure(exc))):
                     raise Interrupted from exc
-                attempt += 1
 
-    def _log_failure(self, exc: Exception, delay: float) -> None:
+    def _failure(self, exc: Exception) -> str:
         abandoned = self._watchdog.last_expiry
         if abandoned is not None:
-            log.warning("database did not answer within %.0fs; connection abandoned, retrying in %.1fs",
-                        abandoned, delay)  # fmt: skip
-        else:
-            # The error text never holds the DSN's password (psycopg omits it).
-            log.warning("database unavailable (%s: %s); retrying in %.1fs", type(exc).__name__, exc, delay)
+            return f"database did not answer within {abandoned:.0f}s; connection abandoned"
+        # The error text never holds the DSN's password (psycopg omits it).
+        return f"database unavailable ({type(exc).__name__}: {exc})"
 
     def drop(self) -> None:
         """Forget the connection after a failure; the next call opens a new one."""

@@ -54,7 +54,7 @@ def isolate_poison(
         try:
             attempt(items)
             return list(items), []
-        except Exception as exc:  # noqa: BLE001 - classified right below
+        except Exception as exc:
             if not is_poison(exc):
                 raise
             if len(items) == 1:

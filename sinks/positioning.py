@@ -77,7 +77,7 @@ def choose_start(
     """Resume at the stored offset only when it surely belongs to this log; otherwise replay.
 
     ``end`` is what the broker reports as the log end. Tansu can under-report
-    it (design.md), so an offset past ``end`` is not taken as proof: the
+    it (docs/tansu-end-offsets.md), so an offset past ``end`` is not taken as proof: the
     ``beyond_end(offset)`` probe asks the log itself. Either answer is safe
     (past the end -> replay, not past -> resume), but a false "past the end"
     would replay the whole partition on every rebalance.

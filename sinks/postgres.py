@@ -25,7 +25,6 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from newsflow.migrations import with_search_path
-from newsflow.models import EnrichedArticle
 from newsflow.settings import DatabaseConfig
 from sinks.positioning import StoredOffset
 from sinks.rows import (
@@ -36,7 +35,6 @@ from sinks.rows import (
     PRODUCER_COLUMNS,
     ArticleRows,
     Row,
-    article_rows,
 )
 
 STAGE_TABLE = "sink_stage"
@@ -82,25 +80,6 @@ def prepare_session(conn: psycopg.Connection) -> None:
             sql.Identifier(STAGE_TABLE)
         )
     )
-
-
-def upsert_articles(
-    conn: psycopg.Connection,
-    articles: Sequence[EnrichedArticle],
-    offsets: dict[TopicPartition, int],
-    group: str,
-    cluster: str = "",
-) -> list[str]:
-    """Write ``articles`` and advance ``group``'s ``offsets``, in one transaction.
-
-    Returns the ids of the articles that were new or changed. The same id twice
-    in ``articles``: the last one wins.
-    """
-    rows = [article_rows(a) for a in articles]
-    with conn.transaction():
-        changed = write_rows(conn, rows)
-        store_offsets(conn, group, offsets, cluster)
-    return changed
 
 
 def write_rows(conn: psycopg.Connection, rows: Sequence[ArticleRows]) -> list[str]:
@@ -222,11 +201,6 @@ def reset_offsets(
             "SET next_offset = EXCLUDED.next_offset, topic_id = EXCLUDED.topic_id, updated_at = now()",
             [(cluster, group, tp.topic, tp.partition, offset, topic_id) for tp, offset in sorted(offsets.items())],
         )
-
-
-def load_offsets(conn: psycopg.Connection, group: str, topic: str, cluster: str = "") -> dict[int, int]:
-    """The stored next offset per partition of ``topic`` for ``group`` on ``cluster``."""
-    return {p: stored.next_offset for p, stored in load_stored_offsets(conn, group, topic, cluster).items()}
 
 
 def load_stored_offsets(conn: psycopg.Connection, group: str, topic: str, cluster: str) -> dict[int, StoredOffset]:

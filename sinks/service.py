@@ -10,7 +10,6 @@ offsets are written afterwards for lag tools only.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from newsflow import metrics
 from newsflow.consume import BatchLimits, ConsumerLoop, DeadLetters, Stopped
 from newsflow.errors import DecodeError
 from newsflow.kafka import (
@@ -32,7 +32,6 @@ from newsflow.kafka import (
     next_offsets,
     reached,
 )
-from newsflow import metrics
 from newsflow.lifecycle import Stopper
 from newsflow.models import EnrichedArticle, decode
 from newsflow.settings import Settings
@@ -77,7 +76,7 @@ def run_sink(
     in hand and returns. With ``targets`` (``newsflow run --once``) returns as
     soon as every target partition has been stored up to its target offset,
     offsets taken from producer acknowledgements (never ``end_offsets()``,
-    see design.md).
+    see docs/tansu-end-offsets.md).
     """
     ensure_topics(settings)
     database = Database(settings.database_dsn(), stopper, settings.database)
@@ -225,7 +224,7 @@ class PostgresSink:
                 write_rows(conn, [rows for _, rows in items])
                 store_offsets(conn, self._group, offsets, self._cluster, self._topic_id)
             return len(items), 0
-        except Exception as exc:  # noqa: BLE001 - classified right below
+        except Exception as exc:
             if not is_poison(exc):
                 raise
             log.warning("batch of %d hit a poison record (%s); isolating it", len(items), type(exc).__name__)

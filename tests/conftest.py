@@ -23,10 +23,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from newsflow.embedded import create_database, drop_database, postgres_service, tansu_broker
+from devstack.embedded import create_database, drop_database, tansu_broker
 from newsflow.settings import FetchConfig, Settings, TopicsConfig
 from tests.kafka.broker import kafka_cluster
-
+from tests.stack import postgres_service
 
 BROKERS = ("apache-kafka", "tansu")
 

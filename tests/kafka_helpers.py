@@ -36,7 +36,7 @@ def read_topic(settings: Settings, topic: str, expect: int, timeout_s: float = 3
     """Read a topic from the beginning until ``expect`` records or the timeout.
 
     Counting what was actually read is reliable on every broker; ``end_offsets()``
-    is not on Tansu (design.md).
+    is not on Tansu (docs/tansu-end-offsets.md).
     """
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,

@@ -1,5 +1,8 @@
 """What the enrich catalogue knows, as the page needs it: producer facts, names for
-the filter form, and each actor's country (for country filters and lanes)."""
+the filter form, and each actor's country (for country filters and lanes).
+
+The page does not import enrich: ``commands.serve`` builds this from the tagger's
+taxonomy and hands it over."""
 
 from __future__ import annotations
 
@@ -32,14 +35,3 @@ class Catalogue:
     def subsidiaries(self, name: str) -> list[str]:
         return sorted(p.name for p in self.producers.values() if p.parent == name)
 
-
-def load_catalogue() -> Catalogue:
-    """The catalogue the tagger uses (``enrich/data``), loaded once at start-up."""
-    from enrich.taxonomy import load_taxonomy
-
-    taxonomy = load_taxonomy()
-    producers = {
-        name: ProducerFacts(name, entry.kind, entry.country, entry.commodities, entry.parent)
-        for name, entry in taxonomy.producers.items()
-    }
-    return Catalogue(producers, tuple(sorted(taxonomy.countries)), tuple(sorted(taxonomy.commodities)))

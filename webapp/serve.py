@@ -1,54 +1,31 @@
-"""``newsflow serve``: find the database, check its schema, run the app with uvicorn.
+"""``newsflow serve``: check the database's schema, run the app with uvicorn.
 
-The database is ``DATABASE_URL`` when set; else the embedded Postgres that
-``newsflow run`` keeps in the data folder, so ``newsflow run --once`` then
-``newsflow serve`` shows what the run stored.
+Which database, and the catalogue the page shows, are chosen by the caller
+(``commands.serve``): the page itself knows neither the dev stack nor enrich.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from pathlib import Path
-
-import platformdirs
 import psycopg
 
 from newsflow.errors import ConfigError
 from newsflow.migrations import search_path_option
-from newsflow.settings import Settings
 from webapp import queries
+from webapp.catalogue import Catalogue
 
 NEEDED_SCHEMA = 5  # 3: the event dates and indexes the page reads; 5: the timeline's event counts
 
 
-def serve(settings: Settings, host: str, port: int) -> int:
+def serve(dsn: str, catalogue: Catalogue, host: str, port: int, log_level: str) -> int:
     import uvicorn
 
     from webapp.app import create_app
-    from webapp.catalogue import load_catalogue
 
-    with database_dsn(settings) as dsn:
-        check_schema(dsn)
-        app = create_app(dsn, load_catalogue())
-        print(f"newsflow serve: http://{_url_host(host)}:{port}/ (read-only; Ctrl-C stops it)", flush=True)
-        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    check_schema(dsn)
+    app = create_app(dsn, catalogue)
+    print(f"newsflow serve: http://{_url_host(host)}:{port}/ (read-only; Ctrl-C stops it)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level=log_level.lower(), access_log=False)
     return 0
-
-
-@contextlib.contextmanager
-def database_dsn(settings: Settings) -> Iterator[str]:
-    """The configured database, else the embedded one ``newsflow run`` uses."""
-    if settings.database_url is not None:
-        yield settings.database_dsn()
-        return
-    from newsflow.embedded import embedded_postgres
-
-    data_dir = settings.data_dir or Path(platformdirs.user_data_dir("newsflow"))
-    # pgserver, whatever else answers: only its data folder outlives a run.
-    with embedded_postgres(data_dir / "postgres") as service:
-        print(f"using {service.how}", flush=True)
-        yield service.address
 
 
 def check_schema(dsn: str) -> None:

@@ -11,13 +11,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
-
 from kafka import KafkaConsumer, TopicPartition
 
 from newsflow.models import RawArticle, decode
@@ -42,7 +41,7 @@ def article_html(n: int, title: str) -> str:
 
 def rss(items: list[tuple[str, str, str]]) -> str:
     """RSS 2.0 with (guid, link, title) items."""
-    now = datetime(2023, 12, 18, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2023, 12, 18, 12, 0, tzinfo=UTC)
     body = "".join(
         f"<item><guid isPermaLink='false'>{guid}</guid><link>{link}</link><title>{title}</title>"
         f"<description>Summary of {title}.</description>"
@@ -79,7 +78,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             with site._lock:
                 site.in_flight += 1
                 site.max_in_flight = max(site.max_in_flight, site.in_flight)
@@ -147,7 +146,7 @@ def read_articles(settings: Settings, timeout_s: float = 20.0, expect: int | Non
     """Every RawArticle on the raw topic, read from the beginning without a group.
 
     Reads until ``expect`` records (or, without it, until two quiet seconds): the
-    records actually read are the truth, not ``end_offsets()`` (design.md).
+    records actually read are the truth, not ``end_offsets()`` (docs/tansu-end-offsets.md).
     """
     consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     try:

@@ -1,14 +1,19 @@
-"""Helpers for the sink's integration tests: enriched-article factory and table reads."""
+"""Helpers for the sink's integration tests: enriched-article factory, table reads, and
+the one-call write (rows and offsets in one transaction) the tests use to fill a database."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
+from kafka import TopicPartition
 from psycopg import sql
 
 from newsflow.models import Amount, EnrichedArticle, Event, Producer, Tags, TimeRef, encode
+from sinks.postgres import load_stored_offsets, store_offsets, write_rows
+from sinks.rows import article_rows
 from tests.factories import SEED_TEXT, raw_article
 
 _COUNT = sql.SQL("SELECT count(*) FROM {}")
@@ -26,7 +31,7 @@ def _month(text: str, start: date, end: date) -> TimeRef:
 
 
 def seed_tags() -> Tags:
-    """The seed article's tags (design.md), as the enricher would emit them."""
+    """The seed article's tags (the README's first run shows them), as the enricher would emit them."""
     november = _month("in late November", date(2023, 11, 1), date(2023, 11, 30))
     sold = Amount(value=1e8, unit="USD", approximate=True, text="about $100 million")
     events = [
@@ -83,3 +88,27 @@ def stored_offsets(database_url: str, group: str) -> dict[tuple[str, int], int]:
             "SELECT topic, partition, next_offset FROM kafka_offsets WHERE consumer_group = %s", (group,)
         ).fetchall()
     return {(topic, partition): offset for topic, partition, offset in rows}
+
+
+def upsert_articles(
+    conn: psycopg.Connection,
+    articles: Sequence[EnrichedArticle],
+    offsets: dict[TopicPartition, int],
+    group: str,
+    cluster: str = "",
+) -> list[str]:
+    """Write ``articles`` and advance ``group``'s ``offsets``, in one transaction.
+
+    Returns the ids of the articles that were new or changed. The same id twice
+    in ``articles``: the last one wins.
+    """
+    rows = [article_rows(a) for a in articles]
+    with conn.transaction():
+        changed = write_rows(conn, rows)
+        store_offsets(conn, group, offsets, cluster)
+    return changed
+
+
+def load_offsets(conn: psycopg.Connection, group: str, topic: str, cluster: str = "") -> dict[int, int]:
+    """The stored next offset per partition of ``topic`` for ``group`` on ``cluster``."""
+    return {p: stored.next_offset for p, stored in load_stored_offsets(conn, group, topic, cluster).items()}

@@ -16,8 +16,8 @@ import psycopg
 import pytest
 import yaml
 
-from newsflow.feedserver import serve_folder
-from newsflow.pipeline import FEEDS_FAILED
+from commands.pipeline import FEEDS_FAILED
+from devstack.feedserver import serve_folder
 from newsflow.settings import FeedConfig, Settings
 from seeds import SEEDS_DIR
 

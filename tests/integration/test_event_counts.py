@@ -1,7 +1,7 @@
 """The timeline's monthly rollup (``event_counts``) against a real Postgres.
 
 The rollup is written by triggers in the sink's own transactions, so these
-tests write through the sink (``write_rows``, ``upsert_articles``) and check
+tests write through the sink (``write_rows``, and ``upsert_articles`` of sink_helpers) and check
 two things: the rollup is always exactly the events' own counts, whatever the
 sink replays, rewrites or rolls back; and the timeline's counts read from it
 equal the raw query's under every filter.
@@ -21,10 +21,11 @@ from kafka import TopicPartition
 
 from newsflow.errors import ConfigError
 from newsflow.models import EnrichedArticle, Event, Tags, TimeRef
-from sinks.postgres import connect, upsert_articles, write_rows
+from sinks.postgres import connect, write_rows
 from sinks.rows import article_rows
 from sinks.schema import MIGRATIONS, migrate
 from tests.factories import raw_article
+from tests.integration.sink_helpers import upsert_articles
 from webapp.filters import Filters
 from webapp.queries import raw_counts, scope, timeline_counts
 from webapp.serve import check_schema

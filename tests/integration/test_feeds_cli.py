@@ -18,8 +18,8 @@ import psycopg
 import pytest
 import yaml
 
+from devstack.feedserver import serve_folder
 from ingest.service import run_ingest
-from newsflow.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
 from newsflow.settings import FeedConfig, Settings
 from seeds import SEEDS_DIR

@@ -45,12 +45,12 @@ def test_concurrent_claims_never_overlap_and_leases_fence_writes(database_url: s
             assert await a.claim_due(8, 30.0) == []
             assert 50 < await a.seconds_until_due() <= 60
 
-            key = sorted(KEYS)[0]
+            key = min(KEYS)
             [claimed] = await a.claim_any([key], 1, 0.5)
             assert claimed.feed_key == key
             assert await b.claim_any([key], 1, 30.0) == []  # live lease: skipped
             assert await a.renew([key], 0.5) == {key}
-            time.sleep(0.6)  # a stalls past its lease
+            time.sleep(0.6)  # noqa: ASYNC251 - a stalls past its lease, event loop and all
             [taken] = await b.claim_any([key], 1, 30.0)
             assert taken.feed_key == key
             # a's late outcome is refused, its renewal says the lease is gone, its release is a no-op.
@@ -79,7 +79,7 @@ def test_a_poller_takes_back_its_own_stale_lease(database_url: str) -> None:
     async def scenario() -> None:
         a, b = await _stores(database_url)
         try:
-            key = sorted(KEYS)[0]
+            key = min(KEYS)
             assert len(await a.claim_any([key], 1, 30.0)) == 1
             await a.reconnect()  # the release never happened
             assert await b.claim_any([key], 1, 30.0) == []

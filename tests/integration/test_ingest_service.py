@@ -73,7 +73,7 @@ def test_once_publishes_new_entries_then_nothing_on_rerun(make_settings: Callabl
 def test_failing_feed_is_recorded_and_backs_off_without_hurting_others(make_settings: Callable[..., Settings]) -> None:
     with serve(Site()) as site:
         site.set("/news/1", article_html(1, "Story 1"))
-        # bad-inputs.md #19: SQL and format-string bait in the id and title stays literal text
+        # docs/bad-inputs.md #19: SQL and format-string bait in the id and title stays literal text
         bait = "'); DROP TABLE ingest_entries;-- %s %(x)s $1 ?"
         site.set("/good.xml", rss([(bait, f"{site.base_url}/news/1", bait)]), "application/rss+xml")
         site.set("/html.xml", "<!DOCTYPE html><html><body><p>not a feed</p></body></html>")

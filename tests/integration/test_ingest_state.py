@@ -15,10 +15,10 @@ import pytest
 import yaml
 from psycopg import sql
 
+from commands.pipeline import FEEDS_FAILED
 from ingest.service import run_ingest
 from ingest.state import MIGRATIONS
 from newsflow.lifecycle import Stopper
-from newsflow.pipeline import FEEDS_FAILED
 from newsflow.settings import FeedConfig, Settings
 from tests.kafka_helpers import read_topic
 

@@ -104,7 +104,7 @@ def test_workers_share_the_feeds_and_the_per_host_cap(make_settings: Callable[..
             workers = _children(proc.pid)
             assert len(workers) == 2, workers
             # A worker killed mid-run is replaced; its host slots and feeds come back.
-            victim = sorted(workers)[0]
+            victim = min(workers)
             before_kill = pages.max_in_flight
             os.kill(victim, signal.SIGKILL)
             # The site still answers the dead worker's requests for a moment after its slots are

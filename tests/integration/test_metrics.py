@@ -23,8 +23,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from newsflow.embedded import free_port, stop_process
-from newsflow.feedserver import serve_folder
+from devstack.embedded import free_port, stop_process
+from devstack.feedserver import serve_folder
 from newsflow.settings import FeedConfig, FetchConfig, Settings
 from seeds import FEEDS_DIR, SEEDS_DIR
 from tests.kafka_helpers import produce, read_topic

@@ -19,9 +19,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest.state import FeedStore, migrate_sync
+from devstack.embedded import free_port
 from ingest.state import MIGRATIONS as INGEST_MIGRATIONS
-from newsflow.embedded import free_port
+from ingest.state import FeedStore, migrate_sync
 from newsflow.migrations import migrate
 from sinks.postgres import connect as sink_connect
 from sinks.schema import MIGRATIONS as SINK_MIGRATIONS
@@ -116,7 +116,7 @@ def test_database_from_before_the_schema_is_upgraded_in_place(bare_database_url:
         assert tables_in(conn, "public") == set()  # both old ledgers gone, every table moved
         assert tables_in(conn, "newsflow") == NEWSFLOW_TABLES
         for table, count in LEGACY_ROWS.items():
-            assert conn.execute(f"SELECT count(*) FROM newsflow.{table}").fetchone()[0] == count, table  # noqa: S608
+            assert conn.execute(f"SELECT count(*) FROM newsflow.{table}").fetchone()[0] == count, table
         assert ledger(conn) == every_version()
         carried = dict(conn.execute(
             "SELECT version, applied_at FROM newsflow.migrations WHERE component = 'sink' AND version <= 5"
@@ -173,7 +173,7 @@ def test_concurrent_runners_apply_each_migration_once(layout: str, bare_database
         start.wait()
         applied["ingest"].append(migrate_sync(bare_database_url))
 
-    def guarded(run) -> None:  # noqa: ANN001
+    def guarded(run) -> None:
         try:
             run()
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below

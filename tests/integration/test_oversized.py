@@ -11,10 +11,10 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
 
+from commands.pipeline import run_once
 from enrich.worker import run_enrich
 from newsflow.lifecycle import Stopper
 from newsflow.models import EnrichedArticle, decode, encode
-from newsflow.pipeline import run_once
 from newsflow.settings import FeedConfig, FetchConfig
 from sinks.service import run_sink
 from tests.factories import raw_article

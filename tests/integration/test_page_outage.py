@@ -16,9 +16,9 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from commands.pipeline import run_services
 from newsflow.lifecycle import Stopper
 from newsflow.models import RawArticle, decode
-from newsflow.pipeline import run_services
 from newsflow.settings import FeedConfig, FetchConfig, Settings
 from tests.kafka_helpers import read_topic
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -20,18 +19,18 @@ import httpx
 import psycopg
 import pytest
 
+from commands.pipeline import run_once
+from devstack.embedded import create_database, drop_database, free_port, stop_process, wait_for_port
+from devstack.feedserver import serve_folder
 from enrich.tagger import TAGGER_VERSION, tag
-from newsflow.embedded import create_database, drop_database, free_port, stop_process, wait_for_port
-from newsflow.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
 from newsflow.migrations import with_search_path
 from newsflow.models import EnrichedArticle, article_id
-from newsflow.pipeline import run_once
 from newsflow.settings import FeedConfig, FetchConfig, Settings, TopicsConfig
 from seeds import FEEDS_DIR, SEEDS_DIR
 from sinks.postgres import connect as sink_connect
-from sinks.postgres import upsert_articles
 from tests.factories import raw_article
+from tests.integration.sink_helpers import upsert_articles
 from webapp.database import ReadOnlyDatabase
 
 pytestmark = pytest.mark.integration

@@ -22,7 +22,7 @@ import pytest
 from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import NewTopic
 
-from newsflow.embedded import free_port, wait_for_port
+from devstack.embedded import free_port, wait_for_port
 from newsflow.kafka import ensure_topics
 from newsflow.lifecycle import Stopper
 from newsflow.settings import Settings
@@ -175,14 +175,14 @@ def _recreate(admin: KafkaAdminClient, topic: NewTopic, timeout_s: float = 20.0)
         try:
             admin.create_topics([topic])
             return
-        except Exception:  # noqa: BLE001 - TopicAlreadyExists while the delete completes
+        except Exception:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
 
 
 def test_end_of_log_probe_reads_the_log_not_end_offsets(make_settings: Callable[..., Settings]) -> None:
-    # Tansu's end_offsets() can answer less than the real end (design.md): the
+    # Tansu's end_offsets() can answer less than the real end (docs/tansu-end-offsets.md): the
     # probe must not call an offset inside the log "past the end", or the sink
     # would replay whole partitions on every rebalance.
     settings = make_settings()

@@ -11,23 +11,21 @@ import psycopg
 import pytest
 from kafka import TopicPartition
 
-from sinks.poison import is_poison
 from newsflow.lifecycle import Stopper
 from newsflow.settings import DatabaseConfig
 from sinks.database import Database
+from sinks.poison import is_poison
 from sinks.positioning import StoredOffset
 from sinks.postgres import (
     connect,
-    load_offsets,
     load_stored_offsets,
     reset_offsets,
     store_offsets,
-    upsert_articles,
     write_rows,
 )
 from sinks.rows import article_rows
 from sinks.schema import migrate
-from tests.integration.sink_helpers import counts, enriched_article
+from tests.integration.sink_helpers import counts, enriched_article, load_offsets, upsert_articles
 
 pytestmark = pytest.mark.integration
 

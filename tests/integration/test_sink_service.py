@@ -162,7 +162,7 @@ def _valid_json(n: int) -> dict:
 
 
 def _poison_values() -> dict[str, bytes]:
-    """bad-inputs.md #20: what must be dead-lettered."""
+    """docs/bad-inputs.md #20: what must be dead-lettered."""
     surrogate = encode(enriched_article(900)).replace(b'"Story 900"', b'"\\ud800"')
     wrong_version = _valid_json(901) | {"schema_version": 99}
     return {

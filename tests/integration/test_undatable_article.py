@@ -7,8 +7,8 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
+from commands.pipeline import run_once
 from newsflow.lifecycle import Stopper
-from newsflow.pipeline import run_once
 from newsflow.settings import FeedConfig, Settings
 
 from .ingest_site import Site, serve

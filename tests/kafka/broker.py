@@ -31,7 +31,7 @@ from pathlib import Path
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from newsflow.embedded import free_port, wait_for_port
+from devstack.embedded import free_port, wait_for_port
 
 log = logging.getLogger(__name__)
 

@@ -291,7 +291,7 @@ def _pick(cluster: KafkaCluster, settings: Settings, role: str, killed: list[int
 
 
 def test_whole_cluster_killed_and_restarted_with_its_data(cluster, database_url, tmp_path, running):
-    with _pipeline_in_flight(cluster, database_url, tmp_path, running) as (settings, newsroom, services, dsn):
+    with _pipeline_in_flight(cluster, database_url, tmp_path, running) as (_settings, newsroom, services, dsn):
         time.sleep(3)
 
         cluster.kill()
@@ -306,7 +306,7 @@ def test_whole_cluster_killed_and_restarted_with_its_data(cluster, database_url,
 
 
 def test_cluster_down_for_a_minute_the_services_wait_and_resume(cluster, database_url, tmp_path, running):
-    with _pipeline_in_flight(cluster, database_url, tmp_path, running) as (settings, newsroom, services, dsn):
+    with _pipeline_in_flight(cluster, database_url, tmp_path, running) as (_settings, newsroom, services, dsn):
         time.sleep(2)
 
         cluster.kill()

@@ -1,12 +1,16 @@
-"""Loopback HTTP servers for fetcher tests, down to the raw socket (for trickles and lies)."""
+"""Loopback HTTP servers for fetcher tests, down to the raw socket (for trickles and lies), and a one-shot fetch."""
 
 from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from ingest.addresses import Resolver, resolve
+from ingest.fetcher import Fetcher, FetchResult
+from newsflow.settings import FetchConfig
 
 Respond = Callable[[socket.socket, bytes], None]
 
@@ -138,3 +142,17 @@ def _ipv6_twin(port: int) -> socket.socket | None:
     server6.listen(8)
     server6.setblocking(False)
     return server6
+
+
+async def fetch(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    config: FetchConfig,
+    resolver: Resolver = resolve,
+) -> FetchResult:
+    """One fetch with a client of its own (the service shares one :class:`Fetcher` instead)."""
+    async with Fetcher(config, resolver) as fetcher:
+        return await fetcher.fetch(url, etag=etag, last_modified=last_modified, headers=headers)

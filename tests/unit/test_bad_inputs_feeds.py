@@ -1,4 +1,4 @@
-"""Hostile and broken feed documents (bad-inputs.md #1-#6, #17, #18, #21).
+"""Hostile and broken feed documents (docs/bad-inputs.md #1-#6, #17, #18, #21).
 
 The rule: a feed error (PermanentError) or a clean result, fast; never a crash,
 never an expansion bomb, never a network access, never unsafe text.

@@ -11,10 +11,10 @@ from importlib.metadata import version
 
 import pytest
 
-from newsflow.cli import _parser
+from commands.cli import _parser
+from commands.pipeline import FEEDS_FAILED, report_failed_feeds
 from newsflow.logs import REDACTED, configure_logging
 from newsflow.models import SCHEMA_VERSION
-from newsflow.pipeline import FEEDS_FAILED, report_failed_feeds
 
 
 @pytest.fixture
@@ -54,8 +54,8 @@ def test_debug_lets_libraries_speak(configure):
 
 def test_warning_level_silences_our_info_too(configure):
     stderr = configure("WARNING")
-    logging.getLogger("newsflow.pipeline").info("quiet")
-    logging.getLogger("newsflow.pipeline").warning("loud")
+    logging.getLogger("commands.pipeline").info("quiet")
+    logging.getLogger("commands.pipeline").warning("loud")
     assert stderr.getvalue().count("\n") == 1 and "loud" in stderr.getvalue()
 
 

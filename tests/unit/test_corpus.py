@@ -81,4 +81,4 @@ def test_regression_floors_on_the_texts_in_the_repository(tmp_path):
 
 
 def test_corpus_folder_is_the_packaged_one():
-    assert CORPUS_DIR == Path(__file__).resolve().parents[2] / "enrich" / "corpus"
+    assert Path(__file__).resolve().parents[2] / "enrich" / "corpus" == CORPUS_DIR

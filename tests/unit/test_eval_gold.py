@@ -1,4 +1,4 @@
-"""The tagger against the hand-labelled gold set (relabelled to shared/annotation-guide.md): scores may only go up.
+"""The tagger against the hand-labelled gold set (relabelled to enrich/gold/CONVENTION.md): scores may only go up.
 
 The floors are the scores reached when they were last raised, rounded down
 to 0.01; raise them when the tagger improves (``python -m enrich.eval``).

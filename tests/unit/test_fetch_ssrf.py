@@ -1,4 +1,4 @@
-"""Redirects and address checks (bad-inputs.md #14-#16): refusal happens before any connection.
+"""Redirects and address checks (docs/bad-inputs.md #14-#16): refusal happens before any connection.
 
 A connect spy replaces httpcore's socket opener, a resolver spy replaces DNS,
 and a real listener on 127.0.0.1 is the target that must never be reached.
@@ -14,10 +14,11 @@ from collections.abc import Iterator
 import httpcore
 import pytest
 
-from ingest import fetcher as fetcher_module
-from ingest.fetcher import AddressRefused, check_url, fetch, is_public_address, legacy_ipv4, resolve
+from ingest import addresses as address_module
+from ingest.addresses import AddressRefused, check_url, is_public_address, legacy_ipv4, resolve
 from newsflow.errors import PermanentError, TransientError
 from newsflow.settings import FetchConfig
+from tests.unit.fetch_servers import fetch
 
 from .fetch_servers import header_of, never_contacted_listener, path_of, raw_server, response
 
@@ -40,7 +41,7 @@ def spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
     spies = Spies()
     real_connect = httpcore.AnyIOBackend.connect_tcp
 
-    async def connect_spy(self, host, port, *args, **kwargs):  # noqa: ANN001, ANN202
+    async def connect_spy(self, host, port, *args, **kwargs):
         spies.connects.append((host, port))
         return await real_connect(self, host, port, *args, **kwargs)
 
@@ -49,7 +50,7 @@ def spies(monkeypatch: pytest.MonkeyPatch) -> Spies:
         return await resolve(host, port)
 
     monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", connect_spy)
-    monkeypatch.setattr(fetcher_module, "resolve", resolver_spy)
+    monkeypatch.setattr(address_module, "resolve", resolver_spy)
     return spies
 
 
@@ -60,8 +61,8 @@ def listener() -> Iterator[socket.socket]:
         yield server
 
 
-def get(url: str, allow_private: bool = False):  # noqa: ANN201
-    return asyncio.run(fetch(url, config=config(allow_private), resolver=fetcher_module.resolve))
+def get(url: str, allow_private: bool = False):
+    return asyncio.run(fetch(url, config=config(allow_private), resolver=address_module.resolve))
 
 
 # --- #15: private and metadata addresses -------------------------------------------------
@@ -103,7 +104,7 @@ def test_15_a_name_resolving_to_loopback_is_refused_after_dns(
         spies.resolved.append(host)
         return ["127.0.0.1"]
 
-    monkeypatch.setattr(fetcher_module, "resolve", to_loopback)
+    monkeypatch.setattr(address_module, "resolve", to_loopback)
     with pytest.raises(AddressRefused):
         get(f"http://innocent.example:{listener.getsockname()[1]}/")
     assert spies.resolved == ["innocent.example"] and spies.connects == []
@@ -143,12 +144,12 @@ def test_16_rebinding_name_connects_only_to_the_checked_address(
         spies.resolved.append(host)
         return next(answers)
 
-    async def refuse(self, host, port, *args, **kwargs):  # noqa: ANN001, ANN202 - no real internet in tests
+    async def refuse(self, host, port, *args, **kwargs):
         spies.connects.append((host, port))
         raise httpcore.ConnectError("test network: unreachable")
 
-    monkeypatch.setattr(fetcher_module, "resolve", rebinding)
-    monkeypatch.setattr(fetcher_module, "is_public_address", lambda a: a == "203.0.113.7")
+    monkeypatch.setattr(address_module, "resolve", rebinding)
+    monkeypatch.setattr(address_module, "is_public_address", lambda a: a == "203.0.113.7")
     monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", refuse)
     with pytest.raises(TransientError):
         get(f"http://rebind.example:{listener.getsockname()[1]}/")
@@ -159,7 +160,7 @@ def test_16_rebinding_name_connects_only_to_the_checked_address(
 # --- #14: redirects ------------------------------------------------------------------------
 
 
-def _redirecting(location_for):  # noqa: ANN001, ANN202
+def _redirecting(location_for):
     def respond(conn: socket.socket, head: bytes) -> None:
         location = location_for(path_of(head))
         if location is None:
@@ -202,7 +203,7 @@ def test_14_redirect_to_loopback_is_refused_when_private_is_not_allowed(
 ) -> None:
     """The first hop is on 127.0.0.2, which this test treats as public; the redirect aims at 127.0.0.1."""
     port = listener.getsockname()[1]
-    monkeypatch.setattr(fetcher_module, "is_public_address", lambda a: a == "127.0.0.2")
+    monkeypatch.setattr(address_module, "is_public_address", lambda a: a == "127.0.0.2")
     with raw_server(_redirecting(lambda p: f"http://127.0.0.1:{port}/admin"), host="127.0.0.2") as server:
         with pytest.raises(AddressRefused):
             get(server.url + "/start")
@@ -213,13 +214,13 @@ def test_14_redirect_to_a_name_resolving_to_loopback_is_refused(
     spies: Spies, listener: socket.socket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = listener.getsockname()[1]
-    monkeypatch.setattr(fetcher_module, "is_public_address", lambda a: a == "127.0.0.2")
+    monkeypatch.setattr(address_module, "is_public_address", lambda a: a == "127.0.0.2")
     with raw_server(_redirecting(lambda p: f"http://localtest.example:{port}/"), host="127.0.0.2") as server:
 
         async def resolver(host: str, port: int) -> list[str]:
             return {"localtest.example": ["127.0.0.1"]}.get(host, [host])
 
-        monkeypatch.setattr(fetcher_module, "resolve", resolver)
+        monkeypatch.setattr(address_module, "resolve", resolver)
         with pytest.raises(AddressRefused):
             get(server.url + "/start")
     assert all(host == "127.0.0.2" for host, _ in spies.connects)
@@ -243,7 +244,7 @@ def test_14_redirect_to_an_octal_hex_or_dword_loopback_is_refused(
     host: str, spies: Spies, listener: socket.socket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = listener.getsockname()[1]
-    monkeypatch.setattr(fetcher_module, "is_public_address", lambda a: a == "127.0.0.2")
+    monkeypatch.setattr(address_module, "is_public_address", lambda a: a == "127.0.0.2")
     with raw_server(_redirecting(lambda p: f"http://{host}:{port}/admin"), host="127.0.0.2") as server:
         with pytest.raises(AddressRefused):
             get(server.url + "/start")

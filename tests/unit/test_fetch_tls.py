@@ -39,7 +39,7 @@ def https_server(certificate: tuple[Path, Path]) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/downgrade":
                 self.send_response(301)
                 self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/feed")

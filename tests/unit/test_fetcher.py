@@ -1,5 +1,5 @@
 """The fetcher against real loopback servers: statuses, conditional GET, and the
-hostile bodies of bad-inputs.md #9-#13."""
+hostile bodies of docs/bad-inputs.md #9-#13."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import gzip
 import socket
 import time
 import zlib
+from datetime import UTC
 
 import pytest
 
-from ingest.fetcher import FetchResult, RetryLater, fetch, parse_retry_after
+from ingest.fetcher import FetchResult
+from ingest.statuses import RetryLater, parse_retry_after
 from newsflow.errors import PermanentError, TransientError
 from newsflow.settings import FetchConfig
+from tests.unit.fetch_servers import fetch
 
 from .fetch_servers import header_of, raw_server, response, send
 
@@ -88,9 +91,9 @@ def test_retry_after_is_reported() -> None:
 
 
 def test_parse_retry_after() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2023, 12, 18, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2023, 12, 18, 10, 0, tzinfo=UTC)
     assert parse_retry_after("30") == 30
     assert parse_retry_after("Mon, 18 Dec 2023 10:05:00 GMT", now) == 300
     assert parse_retry_after("Mon, 18 Dec 2023 09:00:00 GMT", now) == 0
@@ -111,7 +114,7 @@ def test_bad_scheme_is_permanent() -> None:
             get(url)
 
 
-# --- bad-inputs.md #9: a gzip bomb ---------------------------------------------------
+# --- docs/bad-inputs.md #9: a gzip bomb ---------------------------------------------------
 
 
 def test_9_gzip_bomb_of_300_mib_is_cut_at_the_cap() -> None:
@@ -140,7 +143,7 @@ def test_9_bomb_under_deflate_too() -> None:
         get(server.url, config=config(max_body_bytes=1 << 20))
 
 
-# --- bad-inputs.md #10, #11: stacked and undeclared encodings ----------------------------
+# --- docs/bad-inputs.md #10, #11: stacked and undeclared encodings ----------------------------
 
 
 def test_10_gzip_gzip_is_refused() -> None:
@@ -190,7 +193,7 @@ def test_unknown_encoding_is_refused() -> None:
         get(server.url)
 
 
-# --- bad-inputs.md #12: big bodies and lying Content-Length ------------------------------
+# --- docs/bad-inputs.md #12: big bodies and lying Content-Length ------------------------------
 
 BIG = 25 * 1000 * 1000
 
@@ -243,7 +246,7 @@ def test_12_content_length_absent_reads_to_close() -> None:
         assert get(server.url).body == FEED
 
 
-# --- bad-inputs.md #13: trickles -----------------------------------------------------
+# --- docs/bad-inputs.md #13: trickles -----------------------------------------------------
 
 
 def _trickle(data: bytes):

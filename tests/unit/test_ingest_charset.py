@@ -1,4 +1,4 @@
-"""Page decoding: BOM, HTTP charset, <meta>, detection (bad-inputs.md #7 and #8)."""
+"""Page decoding: BOM, HTTP charset, <meta>, detection (docs/bad-inputs.md #7 and #8)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def assert_clean(text: str) -> None:
         assert mojibake not in text
 
 
-# --- bad-inputs.md #7 ----------------------------------------------------------------
+# --- docs/bad-inputs.md #7 ----------------------------------------------------------------
 
 
 def test_latin1_bytes_declared_utf8_in_header_are_not_mojibake() -> None:
@@ -75,7 +75,7 @@ def test_cp1252_punctuation_declared_latin1() -> None:
     assert "“quoted”" in decode_html(b"<p>\x93quoted\x94 and caf\xe9</p>", "text/html; charset=iso-8859-1")
 
 
-# --- bad-inputs.md #8 ----------------------------------------------------------------
+# --- docs/bad-inputs.md #8 ----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("bad", [b"\xc0\xaf", b"\xe2\x82", b"\xed\xa0\x80"])

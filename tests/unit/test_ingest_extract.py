@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ingest.extract import extract_article, extract_page, html_language, split_authors
 from seeds import seed_article_text
@@ -35,7 +35,7 @@ def test_extracts_the_seed_article_body_and_metadata() -> None:
     assert "<p>" not in page.text
     assert page.title and "Diamond sales" in page.title
     assert page.site_name == "Business Insider"
-    assert page.published_at == datetime(2023, 12, 18, tzinfo=timezone.utc)
+    assert page.published_at == datetime(2023, 12, 18, tzinfo=UTC)
     assert page.language == "en"
     assert page.authors == ["Jane Doe", "John Roe"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -78,7 +78,7 @@ def test_rss_10_rdf() -> None:
     assert feed.format == "rss10"
     [entry] = feed.entries
     assert (entry.title, entry.link, entry.authors) == ("Copper output cut", "https://news.example.com/r/1", ["Ana Silva"])
-    assert entry.published_at == datetime(2023, 12, 18, 9, 30, tzinfo=timezone.utc)
+    assert entry.published_at == datetime(2023, 12, 18, 9, 30, tzinfo=UTC)
 
 
 def test_rss_20() -> None:
@@ -88,7 +88,7 @@ def test_rss_20() -> None:
     assert first.entry_id == "alrosa-2023-12"
     assert first.link == "https://news.example.com/2023/12/alrosa?utm_source=rss"  # relative link resolved
     assert first.summary == "Alrosa halted sales."  # text, script dropped
-    assert first.published_at == datetime(2023, 12, 18, 9, 0, tzinfo=timezone.utc)
+    assert first.published_at == datetime(2023, 12, 18, 9, 0, tzinfo=UTC)
     assert first.authors == ["Jane Doe"]
     assert second.entry_id == "https://news.example.com/2023/12/no-guid"  # canonical link
     assert second.summary == "Only content."
@@ -103,7 +103,7 @@ def test_atom() -> None:
     assert entry.title == "India bans imports"
     assert entry.link == "https://news.example.com/atom/story/1"
     assert entry.authors == ["Raj Patel", "Li Wei"]
-    assert entry.published_at == datetime(2023, 12, 18, 11, 0, tzinfo=timezone.utc)
+    assert entry.published_at == datetime(2023, 12, 18, 11, 0, tzinfo=UTC)
 
 
 def _json_feed(version: str, items: list[dict]) -> bytes:
@@ -128,7 +128,7 @@ def test_json_feed_11() -> None:
     assert feed.format == "json11" and feed.title == "JSON News"
     first, second, third = feed.entries
     assert (first.entry_id, first.title, first.summary) == ("1", "De Beers defers", "Buyers may defer.")
-    assert first.published_at == datetime(2023, 12, 18, 7, 0, tzinfo=timezone.utc)
+    assert first.published_at == datetime(2023, 12, 18, 7, 0, tzinfo=UTC)
     assert first.authors == ["Sam Lee"]
     assert (second.entry_id, second.link, second.summary) == ("2", "https://news.example.com/j/2", "Plain text.")
     assert third.link is None and third.entry_id.startswith("sha256:")

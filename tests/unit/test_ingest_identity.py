@@ -48,7 +48,7 @@ def test_identity_prefers_guid_then_link_then_content_hash() -> None:
 
 
 def test_long_ids_are_hashed_to_fit_an_index() -> None:
-    long_link = "https://e.com/" + "a" * 3000  # bad-inputs.md #18: a 3,000-byte URL
+    long_link = "https://e.com/" + "a" * 3000  # docs/bad-inputs.md #18: a 3,000-byte URL
     identity = entry_identity(None, long_link, None, None)
     assert identity.startswith("sha256:") and len(identity) < MAX_ID_CHARS
     assert bounded_id("short") == "short"

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from ingest.extract import extract_page
-from ingest.service import _InlineExtractor
+from ingest.extraction import InlineExtractor
 from newsflow.errors import TransientError
 from tests.integration.ingest_site import article_html
 
@@ -31,12 +31,12 @@ def _burn(cpu_seconds: float) -> int:
 
 def test_inline_extraction_gives_the_page() -> None:
     html = article_html(7, "Story 7").encode()
-    page = asyncio.run(_InlineExtractor().run(extract_page, html, "text/html; charset=utf-8", "http://x.test/7"))
+    page = asyncio.run(InlineExtractor().run(extract_page, html, "text/html; charset=utf-8", "http://x.test/7"))
     assert page.ok and "Paragraph 5 of story 7" in page.text
 
 
 def test_a_runaway_extraction_is_cut_and_the_next_one_runs() -> None:
-    extractor = _InlineExtractor(timeout_s=0.2)
+    extractor = InlineExtractor(timeout_s=0.2)
     started = time.monotonic()
     with pytest.raises(TransientError, match="timed out"):
         asyncio.run(extractor.run(_spin, 30.0))
@@ -47,7 +47,7 @@ def test_a_runaway_extraction_is_cut_and_the_next_one_runs() -> None:
 
 def test_the_cpu_of_each_function_is_counted_apart() -> None:
     # bench_pipeline.py tells a worker's extraction CPU from the rest of its work by these counts.
-    extractor = _InlineExtractor()
+    extractor = InlineExtractor()
     html = article_html(3, "Story 3").encode()
     asyncio.run(extractor.run(extract_page, html, "text/html", "http://x.test/3"))
     asyncio.run(extractor.run(extract_page, html, "text/html", "http://x.test/3"))

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from ingest.service import _ExtractPool
+from ingest.extraction import ExtractPool
 from newsflow.errors import TransientError
 
 
 def test_a_stuck_call_times_out_and_the_pool_is_replaced() -> None:
-    pool = _ExtractPool(1, timeout_s=1.0)
+    pool = ExtractPool(1, timeout_s=1.0)
 
     async def scenario() -> int:
         with pytest.raises(TransientError, match="timed out"):
@@ -29,7 +29,7 @@ def test_a_stuck_call_times_out_and_the_pool_is_replaced() -> None:
 
 
 def test_a_dead_worker_is_replaced() -> None:
-    pool = _ExtractPool(1)
+    pool = ExtractPool(1)
 
     async def scenario() -> int:
         with pytest.raises(TransientError, match="died"):

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ingest.extract import ExtractedPage
 from ingest.feeds import FeedEntry
 from ingest.publisher import FeedRef, article_identity, build_article
 from newsflow.models import RawArticle, article_id, decode, encode
 
-NOW = datetime(2023, 12, 18, 12, tzinfo=timezone.utc)
+NOW = datetime(2023, 12, 18, 12, tzinfo=UTC)
 FEED = FeedRef("https://news.example.com/feed.xml", "Example")
 ENTRY = FeedEntry(
     entry_id="guid-1",
     link="https://News.Example.com/story?utm_source=rss&id=3",
     title="Feed title",
     summary="Feed summary.",
-    published_at=datetime(2023, 12, 18, 9, 30, tzinfo=timezone.utc),
+    published_at=datetime(2023, 12, 18, 9, 30, tzinfo=UTC),
     authors=["Feed Author"],
 )
 
@@ -24,7 +24,7 @@ ENTRY = FeedEntry(
 def test_page_article_prefers_page_text_and_feed_time() -> None:
     page = ExtractedPage(
         title="Page title", text="Page text.", authors=["Page Author"],
-        published_at=datetime(2023, 12, 18, tzinfo=timezone.utc), site_name="Example News", language="en",
+        published_at=datetime(2023, 12, 18, tzinfo=UTC), site_name="Example News", language="en",
     )
     article = build_article(FEED, ENTRY, page, None, NOW, 4 << 20)
     assert article.extraction == "page" and article.extraction_error is None

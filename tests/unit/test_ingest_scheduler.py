@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ingest.scheduler import Poller
 from ingest.state import FeedState
@@ -14,7 +14,7 @@ from newsflow.lifecycle import Stopper
 
 def _feed(key: str) -> FeedState:
     return FeedState(key, f"http://example.test/{key}", None, 60.0, None, None,
-                     datetime.now(timezone.utc), 0, None)
+                     datetime.now(UTC), 0, None)
 
 
 class FakeStore:

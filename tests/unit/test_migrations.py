@@ -28,7 +28,7 @@ def test_search_path_comes_after_the_dsns_own_options() -> None:
 
 
 @pytest.mark.parametrize("component", [COMPONENT_SCHEMA, sink_component()], ids=lambda c: c.name)
-def test_versions_are_unique_and_start_at_1(component) -> None:  # noqa: ANN001
+def test_versions_are_unique_and_start_at_1(component) -> None:
     versions = [m.version for m in component.migrations]
     assert versions == list(range(1, len(versions) + 1))
     assert len({m.name for m in component.migrations}) == len(versions)

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from newsflow.cli import _parser
+from commands.cli import _parser
+from commands.retag import Selection
 from newsflow.progress import Progress
-from newsflow.retag import Selection
 
 
 def test_a_selection_is_named_by_what_it_selects() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -58,7 +58,7 @@ def test_a_relative_link_does_not_inherit_the_feeds_user_and_password() -> None:
 
 def test_articles_carry_the_redacted_feed_url_and_keep_their_ids() -> None:
     feed = FeedRef(SECRET_URL, "desk", tuple(url_secrets(SECRET_URL)))
-    when = datetime(2023, 12, 18, tzinfo=timezone.utc)
+    when = datetime(2023, 12, 18, tzinfo=UTC)
     linked = FeedEntry("e1", "https://news.example.com/a?utm_source=x", "T", "S", when)
     unlinked = FeedEntry("e2", None, "T2", "S2", when)
     for entry in (linked, unlinked):

@@ -12,7 +12,6 @@ from psycopg import errors as pg_errors
 from newsflow.models import Amount, EnrichedArticle, Event, Producer, RawArticle, Tags, TimeRef
 from sinks.poison import is_poison, is_transient, isolate_poison
 from sinks.postgres import last_per_id
-from sinks.retry import backoff_s
 from sinks.rows import ARTICLE_COLUMNS, EVENT_COLUMNS, PRODUCER_COLUMNS, article_rows
 
 
@@ -85,13 +84,6 @@ def test_transient_errors(error: BaseException) -> None:
 def test_a_bug_is_neither_poison_nor_transient() -> None:
     error = psycopg.ProgrammingError("syntax error")
     assert not is_poison(error) and not is_transient(error)
-
-
-def test_backoff_grows_and_is_capped() -> None:
-    assert backoff_s(0, rand=lambda: 1.0) == pytest.approx(0.2)
-    assert backoff_s(3, rand=lambda: 1.0) == pytest.approx(1.6)
-    assert backoff_s(100, rand=lambda: 1.0) == pytest.approx(10.0)
-    assert backoff_s(100, rand=lambda: 0.0) == pytest.approx(5.0)
 
 
 def _enriched(n: int = 0, **article: object) -> EnrichedArticle:

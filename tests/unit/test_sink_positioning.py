@@ -44,7 +44,7 @@ def test_past_the_reported_end_asks_the_log_and_resumes_when_it_holds_the_offset
         asked.append(offset)
         return False
 
-    # Tansu said 1747 where the log really ended at 1750 (design.md).
+    # Tansu said 1747 where the log really ended at 1750 (docs/tansu-end-offsets.md).
     assert choose_start(StoredOffset(1750, TOPIC_ID), TOPIC_ID, 0, 1747, inside) == Start(1750)
     assert asked == [1750]
 

@@ -1,10 +1,9 @@
 """The enrichment tagger (issue 3): producers, countries, commodities, events."""
 
-from datetime import date
+from datetime import UTC, date
 
-
-from seeds import seed_article_text
 from enrich.tagger import TAGGER_VERSION, tag
+from seeds import seed_article_text
 
 PUBLISHED = date(2023, 12, 18)
 
@@ -170,9 +169,9 @@ def test_empty_and_eventless_text():
 
 
 def test_datetime_published_is_accepted():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    event = only("India banned imports of diamonds in October.", datetime(2023, 12, 18, 9, tzinfo=timezone.utc))
+    event = only("India banned imports of diamonds in October.", datetime(2023, 12, 18, 9, tzinfo=UTC))
     assert event.when.start == date(2023, 10, 1)
 
 

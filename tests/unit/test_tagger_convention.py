@@ -1,4 +1,4 @@
-"""The tagger against shared/annotation-guide.md: one sentence per rule of the convention."""
+"""The tagger against enrich/gold/CONVENTION.md: one sentence per rule of the convention."""
 
 from datetime import date
 

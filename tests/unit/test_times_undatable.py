@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -46,7 +46,7 @@ def test_times_inside_the_range_still_resolve_at_its_edges() -> None:
 
 
 @pytest.mark.parametrize(
-    "published", [date(1, 1, 1), datetime(1, 1, 1, tzinfo=timezone.utc), date(9999, 12, 31), date(9999, 1, 1)]
+    "published", [date(1, 1, 1), datetime(1, 1, 1, tzinfo=UTC), date(9999, 12, 31), date(9999, 1, 1)]
 )
 def test_an_article_at_the_edge_of_the_calendar_is_tagged_with_its_events(published: date) -> None:
     tags = tag(EDGE_TEXT, published)

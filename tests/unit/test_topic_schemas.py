@@ -114,7 +114,6 @@ def test_raw_article_validates_against_its_schema():
 class _Producer:
     def send(self, topic, key, value, headers):
         self.sent = (topic, key, value, headers)
-        return None
 
 
 def test_dead_letter_headers_fit_the_dlq_schema():
@@ -125,7 +124,7 @@ def test_dead_letter_headers_fit_the_dlq_schema():
     )
     producer = _Producer()
     dead_letter(producer, "news.articles.dlq", record, DecodeError("undecodable record", b""), "enrich", max_bytes=600)
-    headers = dict((k, v.decode()) for k, v in producer.sent[3] if k.startswith("newsflow."))
+    headers = {k: v.decode() for k, v in producer.sent[3] if k.startswith("newsflow.")}
     jsonschema.validate(headers, _schema("news.articles.dlq"))
     parsed = DeadLetterHeaders.from_kafka(producer.sent[3])
     assert (parsed.stage, parsed.source_partition, parsed.source_offset, parsed.error_type) == ("enrich", "2", "41", "DecodeError")

@@ -11,7 +11,6 @@ from webapp.highlight import locate, pieces
 from webapp.queries import count_pieces
 from webapp.timeline import Mark, Scale, bucket_end, bucket_unit, count_chart, event_chart, ticks
 
-
 # -- filters -------------------------------------------------------------------
 
 def test_filters_parse_repeats_dates_and_kinds():

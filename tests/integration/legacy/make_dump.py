@@ -19,7 +19,7 @@ import importlib.util
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -27,13 +27,13 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from newsflow.embedded import create_database, import_pgserver, postgres_service  # noqa: E402
+from devstack.embedded import create_database, import_pgserver, postgres_service  # noqa: E402
 
 LEGACY_COMMIT = "ea63b7b"
 OUT = Path(__file__).with_name("before_schema.sql")
 
 
-def _old_module(path: str, name: str):  # noqa: ANN202
+def _old_module(path: str, name: str):
     source = subprocess.run(["git", "show", f"{LEGACY_COMMIT}:{path}"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout
     spec = importlib.util.spec_from_loader(name, loader=None)
@@ -43,7 +43,7 @@ def _old_module(path: str, name: str):  # noqa: ANN202
     return module
 
 
-async def _ingest_rows(state, dsn: str) -> None:  # noqa: ANN001
+async def _ingest_rows(state, dsn: str) -> None:
     from newsflow.settings import FeedConfig
 
     store = await state.FeedStore.connect(dsn)
@@ -51,7 +51,7 @@ async def _ingest_rows(state, dsn: str) -> None:  # noqa: ANN001
     await store.sync_feeds([FeedConfig(url="https://example.org/ok.xml", name="ok"),
                             FeedConfig(url="https://example.org/broken.xml?token=s3cret", name="broken")])
     claimed = await store.claim_any([f.feed_key for f in await store.active_feeds()], 10, 60.0)
-    now = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     for feed in claimed:
         if "broken" in feed.url:
             await store.record_error(feed.feed_key, now, 3600.0, 12, "HTTPStatusError: 404 Not Found")

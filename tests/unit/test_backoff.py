@@ -1,10 +1,10 @@
-"""The feed retry backoff: capped, jittered, never zero, never giving up."""
+"""The one backoff: capped, jittered, never zero, never giving up."""
 
 from __future__ import annotations
 
 import random
 
-from ingest.backoff import backoff, retry_delay
+from newsflow.backoff import backoff, retry_delay
 
 
 def test_grows_exponentially_up_to_the_cap() -> None:

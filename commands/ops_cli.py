@@ -64,8 +64,8 @@ def _add_retag(commands: argparse._SubParsersAction, add_config: Callable) -> No
 
 
 def _cmd_retag(args: argparse.Namespace) -> int:
-    from newsflow.cli import _stopper
-    from newsflow.retag import Selection, run_retag
+    from commands.cli import _stopper
+    from commands.retag import Selection, run_retag
 
     if args.all and args.until:
         raise ConfigError("--until goes with --since, not with --all")
@@ -94,7 +94,7 @@ def _cmd_retag(args: argparse.Namespace) -> int:
 
 def _wait_for_sink(settings, selection, run, timeout_s: float) -> bool:
     """Until the sink has stored every article the run published (those the tagger failed on never change)."""
-    from newsflow.retag import pending_in_sink
+    from commands.retag import pending_in_sink
 
     deadline = time.monotonic() + timeout_s
     while (pending := pending_in_sink(settings, selection, run.started_at) - run.failed) > 0:
@@ -252,7 +252,7 @@ def _cmd_dlq_replay(args: argparse.Namespace) -> int:
 
 def _service_settings(args: argparse.Namespace, needs_database: bool = True):
     """The settings; these commands work on the pipeline's own broker (and database), so both must be set."""
-    from newsflow.cli import _load
+    from commands.cli import _load
 
     settings = _load(args)
     if not settings.kafka_bootstrap_servers:

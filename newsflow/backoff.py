@@ -1,6 +1,8 @@
-"""How long a failing feed waits before its next attempt.
+"""How long to wait after failures in a row: the one backoff of every stage.
 
-Kept out of the poll loop and pure, so it is tested on its own (style.md #4).
+Feeds and pages (ingest), reconnecting to Postgres (ingest's poller, the sink)
+and looking for a Kafka broker all wait this way. Pure, so it is tested on
+its own.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ def backoff(consecutive_errors: int, base: float, cap: float, rng: random.Random
     """Seconds to wait after ``consecutive_errors`` failures in a row.
 
     Exponential (``base * 2**(n-1)``), capped at ``cap``, with full jitter over
-    ``[base, ceiling]``: jitter spreads feeds that failed together (one host
-    down), and the ``base`` floor keeps a flapping feed from being retried at
-    once. Never zero, never above ``cap``; a feed is never abandoned.
+    ``[base, ceiling]``: jitter spreads clients that failed together (one host
+    or one database down), and the ``base`` floor keeps a flapping peer from
+    being retried at once. Never zero, never above ``cap``; nothing is abandoned.
     """
     rng = rng or random.Random()
     base = max(base, 0.001)

@@ -25,7 +25,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from newsflow.errors import ConfigError, NewsflowError
@@ -230,7 +230,7 @@ def _read(args: argparse.Namespace) -> tuple[Settings, list[FeedRow]]:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    from newsflow.migrate_cli import load_quietly
+    from commands.migrate_cli import load_quietly
 
     return load_quietly(args)
 
@@ -238,8 +238,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 @contextlib.contextmanager
 def _connection(settings: Settings) -> Iterator[psycopg.Connection]:
     """The operator's connection, once the feed tables are known to be current."""
+    from commands.migrate_cli import operator_connection
     from ingest.state import COMPONENT, SCHEMA_VERSION
-    from newsflow.migrate_cli import operator_connection
     from newsflow.migrations import applied_version
 
     with operator_connection(settings) as conn:
@@ -280,7 +280,7 @@ def _in_config_file(settings: Settings, url: str) -> bool:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds") if moment else None
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
 
 
 def _short(iso: str | None) -> str:
@@ -294,7 +294,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    from newsflow.migrate_cli import format_table
+    from commands.migrate_cli import format_table
 
     return format_table(header, rows)
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import platformdirs
 from pydantic import SecretStr
 
-from newsflow.embedded import kafka_service, postgres_service
-from newsflow.feedserver import serve_folder
+from devstack.embedded import kafka_service, postgres_service
+from devstack.feedserver import serve_folder
 from newsflow.lifecycle import Stopper
 from newsflow.settings import FeedConfig, Settings
 
@@ -49,7 +49,7 @@ def run_pipeline(settings: Settings, stopper: Stopper, *, once: bool) -> int:
             port = stack.enter_context(serving_metrics(settings))
             _say(f"metrics: http://{settings.metrics_host}:{port}/metrics (health: /healthz, /readyz)")
         if once:
-            from newsflow.summary import format_summary, load_summary
+            from commands.summary import format_summary, load_summary
 
             ingested = run_once(settings, stopper, say=_say)
             articles = load_summary(settings.database_dsn(), list(ingested.article_ids))

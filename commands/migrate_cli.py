@@ -130,8 +130,8 @@ def operator_connection(settings: Settings) -> Iterator[psycopg.Connection]:
     """An autocommit connection to DATABASE_URL, else to the embedded Postgres `newsflow run` keeps."""
     import psycopg
 
+    from commands.psql import database
     from newsflow.migrations import with_search_path
-    from newsflow.psql import database
 
     with database(settings) as (dsn, _), psycopg.connect(
         with_search_path(dsn), autocommit=True, connect_timeout=10, application_name="newsflow-cli"

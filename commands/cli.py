@@ -97,8 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     psql.set_defaults(handler=_cmd_psql)
 
     # Operator commands, each in its own module.
-    from newsflow import feeds_cli, migrate_cli
-    from newsflow.ops_cli import add_operator_commands  # retag, replay, dlq
+    from commands import feeds_cli, migrate_cli
+    from commands.ops_cli import add_operator_commands  # retag, replay, dlq
 
     migrate_cli.register(commands, _add_config)
     feeds_cli.register(commands, _add_config)
@@ -178,8 +178,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     with _serving_metrics(settings):
         if not _ready(settings, args):
             return 0
+        from commands.pipeline import report_failed_feeds
         from ingest.service import run_ingest
-        from newsflow.pipeline import report_failed_feeds
 
         report = run_ingest(settings, args.stopper, once=args.once)
     return report_failed_feeds(report.failed_feeds) if args.once else 0
@@ -230,26 +230,26 @@ def _cmd_run(args: argparse.Namespace) -> int:
         settings, args.stopper, needs_database=has_database, needs_broker=has_broker
     ):
         return 0
-    from newsflow.pipeline import run_pipeline
+    from commands.pipeline import run_pipeline
 
     return run_pipeline(settings, args.stopper, once=args.once)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from webapp.serve import serve
+    from commands.serve import run_serve
 
-    return serve(_load(args), args.host, args.port)
+    return run_serve(_load(args), args.host, args.port)
 
 
 def _cmd_psql(args: argparse.Namespace) -> int:
-    from newsflow.psql import run_psql
+    from commands.psql import run_psql
 
     extra = [a for a in args.psql_args if a != "--"]
     return run_psql(_load(args), args.sql, extra)
 
 
 def _cmd_tag(args: argparse.Namespace) -> int:
-    from newsflow.tagfiles import tag_file
+    from commands.tagfiles import tag_file
 
     for name in args.files:
         print(json.dumps(tag_file(name, args.published), ensure_ascii=False, default=_json_default))

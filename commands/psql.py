@@ -38,7 +38,7 @@ def database(settings: Settings) -> Iterator[tuple[str, bool]]:
     if settings.database_url is not None:
         yield settings.database_dsn(), False
         return
-    from newsflow.embedded import embedded_postgres
+    from devstack.embedded import embedded_postgres
 
     data_dir = (settings.data_dir or Path(platformdirs.user_data_dir("newsflow"))) / "postgres"
     if not (data_dir / "PG_VERSION").exists():
@@ -67,7 +67,7 @@ def _psql_binary(prefer_bundled: bool) -> str:
 
 def _bundled_psql() -> str | None:
     try:
-        from newsflow.embedded import import_pgserver
+        from devstack.embedded import import_pgserver
 
         path = Path(import_pgserver().__file__).parent / "pginstall" / "bin" / "psql"
     except ImportError:

@@ -39,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
     # waits for the client's delayed ACK (tens of ms per response).
     disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         body = self.server.read(urlsplit(self.path).path)
         if body is None:
             self._reply(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
@@ -62,7 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
         if status != HTTPStatus.NOT_MODIFIED:
             self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass  # the demo's console is for the pipeline, not for access logs
 
 
@@ -95,7 +95,7 @@ class _FolderServer(ThreadingHTTPServer):
         if isinstance(error, ConnectionError):
             log.debug("client %s went away: %s", client_address, error)
         else:
-            log.warning("error serving a request from %s", client_address, exc_info=True)
+            log.warning("error serving a request from %s", client_address, exc_info=True)  # noqa: LOG014 - socketserver calls this inside its except
 
 
 @contextlib.contextmanager
@@ -115,7 +115,7 @@ def serve_folder(root: Path, preferred_port: int = 0) -> Iterator[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m newsflow.feedserver DIR [--port N]``: serve a folder until killed."""
+    """``python -m devstack.feedserver DIR [--port N]``: serve a folder until killed."""
     import argparse
 
     parser = argparse.ArgumentParser(description="serve a folder of feeds and pages on loopback")
