@@ -34,7 +34,7 @@ _ACTOR_KINDS = {
     "sales_resume": ("producer", "country"),
     "price_cut": ("producer", "country"),
     "price_increase": ("producer", "country"),
-    # A country or its board sells and defers (annotation-guide.md: "Ruritania sold 150,000 t of sugar").
+    # A country or its board sells and defers (the convention, enrich/gold/CONVENTION.md: "Ruritania sold 150,000 t of sugar").
     "sales": ("producer", "country"),
     "purchase_deferral": ("producer", "country"),
 }

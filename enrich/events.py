@@ -341,7 +341,7 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
     if rule.denies:
         negated = True
     elif rule.negates or lifted:
-        # Lifting a measure (annotation-guide.md): its resume code where it has
+        # Lifting a measure (the convention, enrich/gold/CONVENTION.md): its resume code where it has
         # one ("lifted force majeure" -> sales_resume), else the code negated.
         resumed = _RESUME_CODE.get(action)
         if resumed:

@@ -136,7 +136,7 @@ class Rule:
     # a reporting verb, never a name further left across another verb.
     strict_subject: bool = False
     # The wording lifts the measure ("will permit uranium imports"): the event is
-    # the measure's code, negated (annotation-guide.md).
+    # the measure's code, negated (the convention, enrich/gold/CONVENTION.md).
     negates: bool = False
     # The wording itself says it did not happen ("no disruptions to exports"): the
     # code negated, never its resume code.
@@ -273,7 +273,7 @@ def _production_rules(lex: Lexicon) -> None:
     # "Saudi crude output will fall to 9.8 million bpd": the owner (possessive or adjective) acts.
     lex.add("output_cut", "output production", r"(?:\s+[\w'’-]+){0,4}?\s+(?:to|would|will|could|may)\s+(?:fall|decline|drop|shrink|contract|decrease)\b", actor_inside=True, strict_subject=True)
     lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand)\b", actor_inside=True, strict_subject=True)
-    # Production reported as a statistic counts (annotation-guide.md): "Kestrel
+    # Production reported as a statistic counts (the convention, enrich/gold/CONVENTION.md): "Kestrel
     # Mining's nickel output rose 8%", "Chilean copper production fell to 410,000 t",
     # "output at Glencore's Mutanda mine dropped". The owner is the actor.
     lex.add("output_increase", "output production", _STAT_AUX + _STAT_UP, actor_inside=True, strict_subject=True)
@@ -377,7 +377,7 @@ def _price_rules(lex: Lexicon) -> None:
 
 
 # "lifted restrictions on beef exports", "ending a ban": the end of a measure is
-# the measure negated, or its resume code (enrich.events, annotation-guide.md).
+# the measure negated, or its resume code (enrich.events, the convention, enrich/gold/CONVENTION.md).
 LIFTED = (
     r"\b(?:lift(?:s|ed|ing)?|eas(?:e|es|ed|ing)|scrap(?:s|ped|ping)?|remov(?:e|es|ed|ing)|end(?:s|ed|ing)?|rescind(?:s|ed|ing)?"
     r"|revok(?:e|es|ed|ing)|overturn(?:s|ed|ing)?|relax(?:es|ed|ing)?|repeal(?:s|ed|ing)?)\s+(?:the\s+|a\s+|an\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}"
@@ -389,7 +389,7 @@ def _trade_rules(lex: Lexicon) -> None:
         flow_words = f"{flow} {flow}s {flow}ing {flow}ation"
         lex.add(action, _BAN, _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))", objects=flow_words)
         lex.add(action, _BAN, rf"\s+(?:the\s+|all\s+)?(?:{flow}|{flow}ation)\s+of\b", objects=flow_words)
-        # Export quotas and curbs restrict supply (annotation-guide.md); import quotas ban.
+        # Export quotas and curbs restrict supply (the convention, enrich/gold/CONVENTION.md); import quotas ban.
         measures = r"bans?|embargo(?:es)?|prohibitions?|halt|suspension|freeze|moratorium" + ("|restrictions?|curbs?|quotas?|controls?|limits?" if flow == "import" else "")
         lex.add(action, f"{flow} {flow}s", rf"\s+(?:{measures})\b")
         if flow == "export":
@@ -406,7 +406,7 @@ def _trade_rules(lex: Lexicon) -> None:
     lex.add("export_ban", "shipments", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|frozen|embargoed)\b(?=(?:\s+[\w'’-]+){0,4}?\s+by\s)", objects=_PASSIVE_WORDS)
     lex.add("import_ban", _BAN, _GAP2.replace("{0,2}", "{0,4}") + r"from\s+importing\b")
     # The converse of a sale: "Japan will import 30,000 bpd of crude from Saudi
-    # Arabia" is a sale by Saudi Arabia (annotation-guide.md).
+    # Arabia" is a sale by Saudi Arabia (the convention, enrich/gold/CONVENTION.md).
     lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
             r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){1,8}?\s+from\s+(?:the\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), actor_after=True, confidence=0.8, objects="from")
     # "China imported 391,400 tons of Brazilian poultry": the origin sold it.

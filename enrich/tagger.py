@@ -314,7 +314,7 @@ def _producers(mentions: list[ProducerMention], taxonomy: Taxonomy) -> list[Prod
 
 
 # Actions that present their actor as producing, exporting or supplying
-# (annotation-guide.md, "Who is a producer"): a country that does them is one.
+# (enrich/gold/CONVENTION.md, "Who is a producer"): a country that does them is one.
 _PRODUCING_ACTIONS = frozenset({"sales", "sales_halt", "sales_resume", "supply_restriction", "output_cut", "output_increase", "price_cut", "price_increase"})
 # "Ghana, the world's second-largest cocoa grower", "top exporter Indonesia".
 _PRODUCER_APPOSITION = re.compile(

@@ -2,7 +2,7 @@
 
 Articles arrive hard-wrapped at 65-80 columns, with ALL-CAPS or Title Case
 headlines, datelines ("OSLO, June 29 -"), tickers in brackets ("<Boreal
-Inc>"), bylines and agency boilerplate (annotation-guide.md, "Text as it
+Inc>"), bylines and agency boilerplate (enrich/gold/CONVENTION.md, "Text as it
 arrives"). The grammar wants sentences of ordinary prose, so this stage:
 
 - unwraps soft line breaks (a line break inside a paragraph becomes a space);

@@ -231,7 +231,7 @@ def test_habitual_and_relative_sales_are_background():
 
 
 def test_lifting_a_ban_is_the_ban_negated():
-    # annotation-guide.md: lifting a measure with no resume code is the code, negated.
+    # the convention, enrich/gold/CONVENTION.md: lifting a measure with no resume code is the code, negated.
     assert triples("Argentina lifted restrictions on beef exports on Tuesday.") == {("Argentina", "export_ban", True)}
 
 
@@ -284,7 +284,7 @@ def test_passive_with_the_owner_inside():
 
 
 def test_lifting_force_majeure_resumes_sales():
-    # annotation-guide.md: lifting a measure that has a resume code is that code.
+    # the convention, enrich/gold/CONVENTION.md: lifting a measure that has a resume code is that code.
     assert triples("Rio Tinto lifted force majeure on iron ore shipments.") == {("Rio Tinto", "sales_resume", False)}
 
 
