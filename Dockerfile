@@ -8,6 +8,7 @@ COPY ingest ./ingest
 COPY enrich ./enrich
 COPY sinks ./sinks
 COPY seeds ./seeds
+COPY webapp ./webapp
 RUN pip install --no-cache-dir .
 RUN useradd --system --uid 10001 newsflow
 USER newsflow
