@@ -267,8 +267,10 @@ def _net_features(article: Article, words: list[tuple[int, int]], actors: list[M
         f"between:{min(between, 2)}": 1.0,
         f"net_kind:{action}:{actor.kind}": 1.0,
     }
-    for word in article.words_between(lo, hi)[:0]:
-        features[f"gap_word:{word}"] = 1.0
+    # The words between actor and cue, per action ("Alrosa halted sales" vs "Alrosa said sales"):
+    # leave-one-batch-out F1 0.594 without them, 0.601 with them (1,100 articles).
+    for word in article.words_between(lo, hi)[:6]:
+        features[f"gap_word:{action}:{word}"] = 1.0
     return features
 
 
