@@ -388,8 +388,11 @@ def build_site(root: Path, args: argparse.Namespace) -> tuple[Corpus, dict[str, 
 
 
 def rss_feed(number: int, paths: list[str]) -> str:
+    # Dated items, as real feeds' are: ingest then takes the entry's date and
+    # does not search the page's text for one.
     items = "\n".join(
         f"<item><title>Page {path}</title><link>{{{{BASE_URL}}}}{path}</link>"
+        f"<pubDate>Tue, 03 Dec 2024 10:00:00 GMT</pubDate>"
         f"<guid isPermaLink=\"false\">bench-{path}</guid></item>"
         for path in paths
     )

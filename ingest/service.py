@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 import psycopg
 from kafka import KafkaProducer, TopicPartition
 
-from ingest.extract import ExtractedPage, extract_page
+from ingest.extract import EXTRACTION_MODE, ExtractedPage, extract_page
 from ingest.extraction import EXTRACT_TIMEOUT_S, ExtractPool, InlineExtractor
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult
@@ -397,7 +397,12 @@ class Ingest:
             return PageOutcome(None, f"unexpected {type(exc).__name__}: {exc}")
         try:
             _check_html(result)
-            page = await self._pool.run(extract_page, result.body, result.content_type, result.final_url)
+            # The feed's own date wins over the page's (publisher.py): with one, the page's
+            # text need not be searched for a date.
+            search_date = entry.published_at is None
+            page = await self._pool.run(
+                extract_page, result.body, result.content_type, result.final_url, EXTRACTION_MODE, search_date
+            )
         except NewsflowError as exc:
             return PageOutcome(None, f"{type(exc).__name__}: {exc}")
         except Exception as exc:

@@ -40,6 +40,15 @@ def test_extracts_the_seed_article_body_and_metadata() -> None:
     assert page.authors == ["Jane Doe", "John Roe"]
 
 
+def test_without_the_date_search_the_page_yields_the_same_text_and_its_markup_date() -> None:
+    # Ingest skips htmldate's search of the text when the feed entry has a date of its own.
+    searched = extract_article(seed_page(), "https://www.businessinsider.com/diamond-sales")
+    marked = extract_article(seed_page(), "https://www.businessinsider.com/diamond-sales", search_date=False)
+    assert marked.ok, marked.error
+    assert marked.text == searched.text and marked.title == searched.title and marked.authors == searched.authors
+    assert marked.published_at == datetime(2023, 12, 18, tzinfo=UTC)
+
+
 def test_nothing_to_extract_is_an_error_result_not_an_exception() -> None:
     for html in ("", "<html></html>", "<html><body><nav>menu</nav></body></html>", "\x00\x00", "<" * 10_000):
         page = extract_article(html, "https://e.com/")
