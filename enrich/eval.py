@@ -150,36 +150,33 @@ def _score_attributes(report: Report, events: list, gold_events: list[dict]) -> 
             continue
         report.modality.total += 1
         report.modality.agree += event.modality == gold.get("modality", "asserted")
-        if gold.get("when") is not None and _comparable_period(str(gold["when"])):
+        period = _gold_period(str(gold["when"])) if gold.get("when") is not None else None
+        if period is not None:
             report.when.total += 1
-            report.when.agree += _time_agrees(event.when, str(gold["when"]))
+            report.when.agree += event.when is not None and event.when.start <= period[1] and period[0] <= event.when.end
 
 
-def _time_agrees(when, gold: str) -> bool:
-    """The event's time overlaps the gold period ("2023", "2023-Q4", "2023-H1", "2023-11", "2023-11-21")."""
-    if when is None:
-        return False
+def _gold_period(gold: str) -> tuple[date, date] | None:
+    """The first and last day of a gold time ("2023", "2023-Q4", "2023-H1", "2023-11", "2023-11-21"),
+    or None for one the scorer does not read (a crop year, "2009/10")."""
     span = _PART_OF_YEAR.fullmatch(gold)
     if span:
-        year, kind, n = int(span["year"]), span["kind"].upper(), int(span["n"])
-        months = 3 if kind == "Q" else 6
-        start = date(year, (n - 1) * months + 1, 1)
-        end = date(year + (n * months == 12), n * months % 12 + 1, 1) - timedelta(days=1)
-        return when.start <= end and start <= when.end
+        year, n = int(span["year"]), int(span["n"])
+        months = 3 if span["kind"].upper() == "Q" else 6
+        return date(year, (n - 1) * months + 1, 1), _month_end(year, n * months)
+    if not _CALENDAR.fullmatch(gold):
+        return None
     parts = [int(p) for p in gold.split("-")]
-    start = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
     if len(parts) == 3:
-        end = start
-    elif len(parts) == 2:
-        end = date(parts[0] + (parts[1] == 12), parts[1] % 12 + 1, 1) - timedelta(days=1)
-    else:
-        end = date(parts[0], 12, 31)
-    return when.start <= end and start <= when.end
+        day = date(*parts)
+        return day, day
+    if len(parts) == 2:
+        return date(parts[0], parts[1], 1), _month_end(parts[0], parts[1])
+    return date(parts[0], 1, 1), date(parts[0], 12, 31)
 
 
-def _comparable_period(gold: str) -> bool:
-    """Whether a gold time is a period the scorer reads (a crop year "2009/10" is not)."""
-    return bool(_PART_OF_YEAR.fullmatch(gold) or _CALENDAR.fullmatch(gold))
+def _month_end(year: int, month: int) -> date:
+    return date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
 
 
 _CALENDAR = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
