@@ -288,11 +288,14 @@ def _segment(text: str, sentence: tuple[int, int], triggers: list[Trigger], inde
 _HOW_CONFIDENCE = {"by": 1.0, "inside": 0.95, "owner": 0.95, "subject": 1.0, "list": 0.95, "anaphor": 0.8, "commodity": 1.0, "article": 0.7}
 
 
+# The words from a noun trigger to its own predicate, within its clause.
+_TO_OWN_PREDICATE = r"(?:\s+(?!(?:but|while|after|as|because)\b|and\s+(?-i:[a-z]))[\w'’.-]+){0,12}?\s+"
+
 # A noun trigger whose own predicate cancels it: "the strike at X has been
 # called off", "a walkout planned for Monday was averted".
 _CANCELLABLE = frozenset({"strike", "sales_halt", "output_cut", "export_ban", "import_ban", "acquisition"})
 _CALLED_OFF = re.compile(
-    r"(?:\s+(?!(?:but|while|after|as|because)\b|and\s+(?-i:[a-z]))[\w'’.-]+){0,12}?\s+(?:(?:has|have|had)\s+been|was|were)\s+"
+    _TO_OWN_PREDICATE + r"(?:(?:has|have|had)\s+been|was|were)\s+"
     r"(?:called\s+off|cancell?ed|averted|scrapped|abandoned|withdrawn)\b",
     re.I,
 )
@@ -302,7 +305,7 @@ _CALLED_OFF = re.compile(
 # may be lifted", "an informal ban on buying was lifted earlier in the year".
 _MEASURES = frozenset({"export_ban", "import_ban", "supply_restriction", "sanctions"})
 _LIFTED_AFTER = re.compile(
-    r"(?:\s+(?!(?:but|while|after|as|because)\b|and\s+(?-i:[a-z]))[\w'’.-]+){0,12}?\s+(?:(?:(?:has|have|had)\s+been|was|were|is|are|be|being)\s+"
+    _TO_OWN_PREDICATE + r"(?:(?:(?:has|have|had)\s+been|was|were|is|are|be|being)\s+"
     r"(?:(?:partly|partially|fully|formally|finally|officially|quietly)\s+)?(?:lifted|removed|eased|rescinded|revoked|relaxed|repealed|overturned)"
     r"|(?:ended|ends|expired|expires|lapsed|lapses))\b",
     re.I,
