@@ -13,8 +13,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from devstack.embedded import free_port, stop_process
 from devstack.feedserver import serve_folder
 from newsflow.settings import FeedConfig, FetchConfig, Settings
 from seeds import FEEDS_DIR, SEEDS_DIR
+from tests.http_helpers import http_get
 from tests.kafka_helpers import produce, read_topic
 
 pytestmark = pytest.mark.integration
@@ -34,19 +33,9 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-    except OSError as exc:
-        return 0, str(exc)
-
-
 def _samples(base: str) -> dict[tuple[str, tuple], float]:
     """Every sample of /metrics: (name, sorted labels) -> value."""
-    status, text = _get(f"{base}/metrics")
+    status, text = http_get(f"{base}/metrics")
     assert status == 200, text
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -133,8 +122,8 @@ def test_metrics_scraped_during_a_run_match_what_was_stored(make_settings: Calla
         base = f"http://127.0.0.1:{port}"
         dsn = settings.database_dsn()
         try:
-            _wait(lambda: _get(f"{base}/healthz")[0] == 200, 60, "/healthz", proc)
-            _wait(lambda: _get(f"{base}/readyz")[0] == 200, 90, "/readyz (groups joined)", proc)
+            _wait(lambda: http_get(f"{base}/healthz")[0] == 200, 60, "/healthz", proc)
+            _wait(lambda: http_get(f"{base}/readyz")[0] == 200, 90, "/readyz (groups joined)", proc)
             _wait(
                 lambda: _articles(dsn) == 6 and _value(_samples(base), "newsflow_articles_written_total") == 6
                 and _value(_samples(base), "newsflow_dead_letters_total", stage="enrich", reason="DecodeError") == 1,
@@ -142,7 +131,7 @@ def test_metrics_scraped_during_a_run_match_what_was_stored(make_settings: Calla
             )
             samples = _samples(base)
             stored = _stored(dsn)
-            ready = _get(f"{base}/readyz")
+            ready = http_get(f"{base}/readyz")
         except AssertionError as exc:
             seen = {k: v for k, v in _samples_or_empty(base).items() if k[0].startswith("newsflow_") and "bucket" not in k[0]}
             stop_process(proc, timeout_s=60)

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import socket
-import urllib.error
-import urllib.request
 
 import pytest
 
 from newsflow import metrics
 from newsflow.errors import ConfigError
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+from tests.http_helpers import http_get
 
 
 @pytest.fixture
@@ -33,21 +24,21 @@ def test_endpoints_and_readiness_following_the_group(readiness):
     with metrics.metrics_server("127.0.0.1", 0, checks) as port:
         base = f"http://127.0.0.1:{port}"
         readiness.expect_group("sink")
-        assert _get(f"{base}/healthz") == (200, "ok\n")
-        status, body = _get(f"{base}/readyz")
+        assert http_get(f"{base}/healthz") == (200, "ok\n")
+        status, body = http_get(f"{base}/readyz")
         assert status == 503
         assert body.splitlines() == ["Kafka: 127.0.0.1:9 unreachable", "sink: consumer group not joined yet"]
 
         broker_up["up"] = True
         readiness.group_joined("sink", True)
-        assert _get(f"{base}/readyz") == (200, "ready\n")
+        assert http_get(f"{base}/readyz") == (200, "ready\n")
         readiness.group_joined("sink", False)  # a rebalance: partitions revoked
-        assert _get(f"{base}/readyz")[0] == 503
+        assert http_get(f"{base}/readyz")[0] == 503
 
         metrics.ARTICLES_WRITTEN.inc(0)
-        status, text = _get(f"{base}/metrics")
+        status, text = http_get(f"{base}/metrics")
         assert status == 200 and "newsflow_articles_written_total" in text and "process_cpu_seconds_total" in text
-        assert _get(f"{base}/other")[0] == 404
+        assert http_get(f"{base}/other")[0] == 404
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
