@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from enrich.article import Actor, Article, Mention, Trigger
+from enrich.producers import without_legal_suffix
 from enrich.syntax import CLAUSE_BREAK, PASSIVE
 
 # Who may be the actor of each action (README, "Actions").
@@ -150,9 +151,11 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
 # capitalised name as the verb's subject, at the start of its clause, with only
 # auxiliaries between. The catalogue cannot know every producer.
 _BARE_SUBJECT = re.compile(
-    r"(?:^|[,;:]\s+|\b(?:and|but|while|as)\s+)(?P<name>(?-i:[A-Z])[\w&'’.+-]*(?:\s+(?:(?-i:[A-Z0-9])[\w&'’.+-]*|&|de|of)){0,4})\s*"
+    # A sentence start is "^" only for the text's first sentence (``search``
+    # from a position does not match "^" there): the lookbehinds find the others.
+    r"(?:^|(?<=[.!?]\s)|(?<=[.!?][\"”’]\s)|(?<=\n)|[,;:]\s+|\b(?:and|but|while|as)\s+)(?P<name>(?-i:[A-Z])[\w&'’.+-]*(?:\s+(?:(?-i:[A-Z0-9])[\w&'’.+-]*|&|de|of)){0,4})\s*"
     r"(?:\([^()]{1,40}\)\s*)?"
-    r"(?:(?:has|have|had|will|would|is|are|was|were|also|then|now|plans\s+to|expects\s+to|agreed\s+to|aims\s+to|wants\s+to|is\s+to|to|said\s+(?:on\s+\w+\s+)?(?:that\s+)?it\s+(?:will|would|has|had|is|was)?|says\s+it\s+(?:will|would|has|is)?)\s+){0,3}$"
+    r"(?:(?:has|have|had|will|would|is|are|was|were|also|then|now|(?-i:[a-z]+ly)|last\s+(?:week|month|year)|on\s+\w+day|plans\s+to|expects\s+to|agreed\s+to|aims\s+to|wants\s+to|is\s+to|to|said\s+(?:on\s+\w+\s+)?(?:that\s+)?it\s+(?:will|would|has|had|is|was)?|says\s+it\s+(?:will|would|has|is)?)\s+){0,4}$"
 )
 _PRODUCING_WORDS = re.compile(r"\b(?:smelt\w*|mining|mines?|mined|output|production|refiner(?:y|ies)|drill\w*|oilfields?|wells?|harvest\w*)\b", re.I)
 _NOT_A_PRODUCER_NAME = re.compile(
@@ -167,7 +170,10 @@ def _bare_subject(article: Article, sentence: tuple[int, int], trigger: Trigger)
     match = _BARE_SUBJECT.search(text, start, trigger.start)
     if match is None:
         return None
-    name = match.group("name").rstrip(".,")
+    raw = match.group("name").rstrip(".,")
+    name = without_legal_suffix(raw)
+    if match.start() == match.start("name") > 0 and name == raw:
+        return None  # a capitalised word opening a sentence ("Any", "Rains") is no name unless a suffix says so
     if _NOT_A_PRODUCER_NAME.match(name) or article.mentions_between(match.start("name"), match.end("name")):
         return None  # a known name would have been found already: this is a person, a place or a title
     if not (any(m.kind == "commodity" for m in article.mentions_between(*sentence)) or _PRODUCING_WORDS.search(text, *sentence)):
@@ -530,7 +536,8 @@ def _last_kingdom(article: Article, position: int, max_sentences: int) -> Mentio
 # "Russia said on Sunday that it would cut": the subject of a reporting verb
 # in the same sentence is what "it" stands for, whatever was named before.
 _REPORTING_GAP = re.compile(
-    r"\s+(?:(?:has|had|have|also|then|later|earlier)\s+)*(?:said|says|say|told|tells|announced|announces|confirmed|confirms|added|adds"
+    # "Nedak Ethanol LLC last week said it would", "Alcoa on Monday said it"
+    r"\s+(?:(?:has|had|have|also|then|later|earlier|yesterday|today|(?:last|this)\s+(?:week|month|year)|(?:on|late\s+on|early\s+on)\s+\w+day,?)\s+)*(?:said|says|say|told|tells|announced|announces|confirmed|confirms|added|adds"
     r"|stated|states|warned|warns|signall?ed|signals|indicated|indicates|insisted|insists|denied|denies|expects|expected|hopes|hoped"
     r"|believes|believed|argued|argues|pledged|pledges|vowed|vows|promised|promises|agreed|agrees|decided|decides)"
     r"(?:\s+[\w'’-]+){0,5}?,?\s+(?:that\s+)?$",

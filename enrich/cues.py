@@ -20,7 +20,11 @@ _VP_START = re.compile(r"(?:,|\band\b|\bbut\b|\bor\b)\s+(?=(?:also\s+|then\s+|ra
 _NEGATION = re.compile(
     r"\b(?:not|never|no\s+plans?|no\s+intention|den(?:y|ies|ied|ying)|rul(?:ed|es|ing)\s+out|refus(?:e|ed|es|ing)\s+to"
     r"|reject(?:ed|s|ing)?\s+(?:reports|suggestions|claims|speculation|calls)|dismiss(?:ed|es|ing)?\s+(?:reports|speculation|suggestions|claims)"
-    r"|(?:has|have|had)\s+yet\s+to|fail(?:ed|s)?\s+to|nor|cannot|call(?:ed|s|ing)?\s+off|unlikely|improbable)\b|n['’]t\b|\bdeclined\s+to\s*$",
+    r"|(?:has|have|had)\s+yet\s+to|fail(?:ed|s)?\s+to|nor|cannot|call(?:ed|s|ing)?\s+off|unlikely|improbable"
+    # "decided against raising output", "no longer interested in buying",
+    # "dropped an effort to force producers to cut"
+    r"|(?:decid|vot|opt|argu)(?:e|es|ed|ing)\s+against|no\s+longer\s+(?:interested|plans?|intends?|wants?|seeks?|going)"
+    r"|(?:dropp|scrapp|shelv|abandon)(?:ed|ing)?\s+(?:its\s+|their\s+|the\s+|an?\s+)?(?:plans?|efforts?|attempts?|bids?|proposals?)\s+to)\b|n['’]t\b|\bdeclined\s+to\s*$",
     re.I,
 )
 _POSSIBLE = re.compile(

@@ -34,17 +34,23 @@ _COMMODITY_SUBJECT = re.compile(
     r"(?:(?:\s+[\w-]+)?\s+(?:prices?|futures|contracts?|spot\s+prices?|benchmark))?"
     r"(?:\s+(?:on|in|at)\s+(?:the\s+)?(?:[A-Z][\w.&-]*\s+){0,3}[A-Z][\w.&-]*)?"
     r"(?:\s+for\s+(?:(?:delivery|settlement)\s+in\s+(?:[\w-]+\s+){0,2}?[\w-]+|(?:[\w-]+\s+){1,2}(?:delivery|settlement)))?"
-    r"(?:\s+[A-Z]{2,5}\d?(?:\s+[-+][\d.]+%)?)?"  # a ticker and its change, as terminals print them
+    r"(?:\s+(?-i:[A-Z]{2,5}\d?|[A-Z]{1,3}\d[A-Z]\d?)(?:\s+[-+][\d.]+%)?)?"  # a ticker and its change, as terminals print them ("HG1Z -0.17%")
     r"(?:\s+(?:recently|also|earlier|later|then|initially|briefly|eventually))?"
     r"(?:\s*\([^()]{1,30}\))?"  # "on the London Metal Exchange (LME)"
     r"(?:,\s+(?:[\w-]+\s+){0,3}?(?:benchmark|contract|grade)\s*,)?"
     r"(?:\s+(?:have|has|had|also|futures|prices))*\s+"
     r"(?:(?P<down>fell|fallen|dropped|declined|slumped|slid|sank|sunk|tumbled|plunged|plummeted|eased|weakened|dipped|retreated|crashed|"
-    r"collapsed|slipped|lost|shed|sheds|falls|drops|declines|slips|eases|dips|(?:crept|inched|ticked|edged|moved|went|came)\s+down|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:down|lower)|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:down|lower)"
-    r"|(?:settled|closed|ended|finished|traded)\s+(?:[\d.]+%\s+)?(?:down|lower))"
+    r"collapsed|slipped|lost|shed|sheds|falls|drops|declines|slips|eases|dips|slides|slumps|tumbles|plunges|sinks|retreats|weakens|ceded|pared|(?:falling|dropping|sliding|declining|losing|shedding|slipping|easing|retreating)(?=\s+[$€£]?[\d.,]+)|(?:crept|inched|ticked|edged|moved|went|came)\s+down|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:down|lower)|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:down|lower)"
+    r"|(?:settled|closed|ended|finished|traded|trading)\s+(?:[\d.]+%\s+|\$?[\d.,]+\s+(?:cents?\s+)?)?(?:down|lower)"
+    # "Copper was 0.1% lower", "crude down 95 cents", "hit a four-week low"
+    r"|(?:(?:was|were|is|are)\s+)?[\d.]+\s*(?:%|percent|per\s+cent)\s+lower|down\s+\$?[\d.,]+\s*(?:%|percent|per\s+cent|cents?|dollars?|points?)"
+    r"|(?:hit|hits|reached|reaches|touched|touches)\s+(?:a\s+)?(?:new\s+)?(?:[\w-]+\s+)?low)"
     r"|(?P<up>(?:settled|closed|ended|finished|traded)\s+(?:[\d.]+%\s+)?(?:up|higher)|rose|risen|climbed|jumped|gained|surged|soared|rallied|advanced|firmed|"
-    r"added|adds|rises|gains|climbs|jumps|firms|rallies|(?:crept|inched|ticked|climbed|moved|went|shot)\s+up|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:up|higher)"
-    r"|spiked|rebounded|topped|breached|surpassed|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:up|higher)|(?:hit|reached|touched)\s+(?:a\s+)?(?:[\w-]+\s+)?(?:high|record)))\b",
+    r"added|adds|rises|gains|climbs|jumps|firms|rallies|surges|soars|advances|rebounds|(?:rising|climbing|gaining|adding|jumping|advancing|firming|rallying)(?=\s+[$€£]?[\d.,]+)|(?:crept|inched|ticked|climbed|moved|went|shot)\s+up|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:up|higher)"
+    r"|spiked|rebounded|topped|breached|surpassed|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:up|higher)"
+    r"|(?:settled|closed|ended|finished|traded|trading)\s+\$?[\d.,]+\s+(?:cents?\s+)?(?:up|higher)"
+    r"|(?:(?:was|were|is|are)\s+)?[\d.]+\s*(?:%|percent|per\s+cent)\s+higher|up\s+\$?[\d.,]+\s*(?:%|percent|per\s+cent|cents?|dollars?|points?)"
+    r"|(?:hit|hits|reached|reaches|touched|touches|sets?)\s+(?:a\s+)?(?:new\s+)?(?:[\w'-]+\s+)?(?:high|record|limit\s+up)))\b",
     re.I,
 )
 

@@ -331,7 +331,7 @@ def _production_rules(lex: Lexicon) -> None:
             objects="production output producing mining pumping extraction operations", confidence=0.85)
     # "expects a partial restart by October"
     lex.add("output_increase", "restart resumption reopening", r"(?=\s+(?:by|in|within|before|from|later|next|of\s+(?:operations|production|output|the\s+(?:mine|plant|smelter|refinery|facility|field|line)))\b)", confidence=0.8)
-    lex.add("output_increase", "increase increases rise boost expansion restart resumption ramp-up hike hikes",
+    lex.add("output_increase", "increase increases rise boost expansion restart resumption ramp-up hike hikes jump jumps surge rebound growth",
             r"\s+(?:in|of|to)" + _GAP2 + r"(?:output|production|operations|mining|capacity)\b")
 
 
@@ -443,20 +443,28 @@ def _trade_rules(lex: Lexicon) -> None:
 
 
 def _corporate_rules(lex: Lexicon) -> None:
-    stake = r"(?:a|an|the|its|their)?\s*(?:[\d.]+\s*(?:%|per\s*cent|percent)\s+|majority\s+|minority\s+|controlling\s+|further\s+|additional\s+|big\s+|large\s+|small\s+){0,2}(?:stake|interest|holding)\s+(?:in|from)\b"
+    stake = (r"(?:a|an|the|its|their)?\s*(?:[\d.]+\s*(?:%|per\s*cent|percent)\s+(?:[\w-]+\s+){0,2}?|majority\s+|minority\s+|controlling\s+|further\s+|additional\s+|big\s+|large\s+|small\s+){0,2}"
+             r"(?:stake|interest|holding)\s+(?:in|from)\b")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchases purchasing", r"\s+" + stake)
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
-            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|(?:[\w-]+\s+){0,2}(?:producer|miner|driller|explorer|company|firm|group)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
+            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|(?:[\w-]+\s+){0,4}?(?:producer|miner|driller|explorer|company|firm|group)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
-            r"(?!\s+back)" + _GAP2 + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
+            r"(?!\s+back)" + _GAP2.replace("{0,2}", "{0,3}") + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
     lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?:(?:rival|smaller|fellow|[\w-]+)\s+(?:miner|producer|company|firm|group|driller|steelmaker|refiner)\s+)?(?=(?-i:[A-Z]))")
-    lex.add("acquisition", "takeover acquisition purchase", r"\s+of\s+(?:a|an)\s+(?:[\d.]+\s*%\s+)?(?:\w+\s+)?stake\s+in\b")
+    lex.add("acquisition", "takeover acquisition purchase", r"\s+of\s+(?:a|an)\s+(?:[\d.]+\s*(?:%|percent|per\s+cent)\s+)?(?:[\w-]+\s+){0,2}?(?:stake|interest)\s+in\b")
     lex.add("acquisition", "merger", r"\s+with\s+(?:[a-z][\w-]*\s+){0,3}(?=(?-i:[A-Z]))")
-    lex.add("acquisition", "takeover acquisition bid offer approach proposal", r"\s+(?:proposal\s+|offer\s+|bid\s+|approach\s+)?from\s+(?=(?-i:[A-Z]))", modality="possible", confidence=0.8, actor_after=True)
+    lex.add("acquisition", "takeover acquisition bid offer approach proposal",
+            r"\s+(?:proposal\s+|offer\s+|bid\s+|approach\s+)?from\s+(?:(?:another|rival|fellow|the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:miner|producer|company|firm|group|driller|steelmaker|refiner|trader|house),?\s+)?(?=(?-i:[A-Z]))",
+            modality="possible", confidence=0.8, actor_after=True)
     lex.add("acquisition", "merge merges merged merging", r"\s+with\b")
     lex.add("acquisition", "talks talk talking discussions negotiations", r"\s+(?:about|on|over|for|of)\s+(?:a\s+|an\s+)?(?:possible\s+|potential\s+)?(?:merger|tie-up|combination|takeover|acquisition|deal\s+to\s+(?:buy|acquire))\b", modality="possible", confidence=0.8)
     lex.add("acquisition", "take takes took taking taken", r"\s+over\s+(?=(?:the\s+|its\s+|rival\s+)?(?-i:[A-Z]))|\s+(?:(?:a|an)\s+)?(?:[\w%.-]+\s+){0,2}stake\s+in\b")
     lex.add("acquisition", "snap snaps snapped snapping", r"\s+up\b")
+    # "CNOOC each got 10 percent stakes in Libra", "secured a 30% interest in the field"
+    lex.add("acquisition", "got gets get secured secures secure won wins obtained obtains",
+            r"\s+(?:a|an)?\s*(?:[\d.]+\s*(?:%|percent|per\s+cent)\s+|majority\s+|minority\s+|controlling\s+)(?:[\w-]+\s+){0,2}?(?:stakes?|interests?)\s+in\b")
+    # "Falconbridge has been taken over by Xstrata": the agent acquires.
+    lex.add("acquisition", "taken", r"\s+over(?=\s+by\b)")
     lex.add("acquisition", "bid bids offer offers offered approach approaches",
             r"\s+(?:(?:of\s+)?(?:about\s+|around\s+|nearly\s+|up\s+to\s+)?(?:[A-Z]{0,2}\$|US\$|C\$|A\$|£|€)?[\d.,]+\s*(?:billion|million|bln|mln|bn|m)?\s+(?:(?:a\s+share|per\s+share|in\s+cash)\s+)?)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))" + _NOT_A_DATE,
             modality="planned", confidence=0.8)
@@ -474,7 +482,7 @@ def _corporate_rules(lex: Lexicon) -> None:
     # "agreed to sell its coal mines in Australia to Peabody": the buyer acquires.
     lex.add("acquisition", "sell sells sold selling",
             r"(?:\s+[\w'’.-]+){1,8}?\s+(?:mines?|assets?|stakes?|units?|business(?:es)?|divisions?|operations|subsidiar(?:y|ies)|interests?|shares|holdings?)"
-            r"(?:\s+(?:in|at)(?:\s+[\w'’.-]+){1,4}?)?\s+to\s+(?=(?:rival\s+|the\s+)?(?-i:[A-Z]))",
+            r"(?:\s+(?:in|at)(?:\s+[\w'’.-]+){1,6}?)?(?:\s+for\s+[$€£]?[\w.,$€£]+(?:\s+(?:million|billion|mln|bln|bn|m))?)?\s+to\s+(?=(?:rival\s+|the\s+)?(?-i:[A-Z]))",
             actor_after=True, confidence=0.8, objects="mine mines asset assets stake stakes unit units business businesses division divisions operations subsidiary subsidiaries interest interests shares holding holdings")
     # "would not make a firm offer", "made a formal bid": a takeover offer, not yet agreed.
     lex.add("acquisition", "make makes made making", r"\s+(?:a|an)\s+(?:firm|formal|binding|takeover|improved|revised|new|cash|all-share|higher)\s+(?:takeover\s+|cash\s+)?(?:offer|bid|proposal)\b", modality="planned", confidence=0.8)

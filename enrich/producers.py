@@ -260,6 +260,11 @@ def _clean(name: str) -> str | None:
     return name
 
 
+def without_legal_suffix(name: str) -> str:
+    """"Nedak Ethanol LLC" is "Nedak Ethanol" (the convention drops legal suffixes)."""
+    return _CORP_TAIL.sub("", name).strip(" .,") or name
+
+
 def _overlaps_known(start: int, end: int, matches: list[Match]) -> bool:
     for m in matches:
         if m.start < end and start < m.end and m.phrase.kind in ("producer", "source", "country", "country_adj"):
