@@ -54,7 +54,8 @@ _SUBJECTLESS = re.compile(r"\s*(?:also\s+|then\s+|still\s+)?(?:has|had|have|did|
 _PREPOSITION = re.compile(
     r"\b(?:of|in|on|from|to|for|with|into|against|by|at|over|like|unlike|than|about|between|among|amid|across|within"
     r"|toward|towards|via|per|under|through|versus|vs\.?|including|inside|outside|near|around|behind|after|before)\s+"
-    r"(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?(?:[a-z][\w'’-]*\s+){0,2}$"
+    # (Not across a conjunction: "exported 10 mt of rice while Vietnam shipped" has a subject of its own.)
+    r"(?:the\s+|a\s+|an\s+|its\s+|their\s+|his\s+|her\s+)?(?:(?!(?:while|whereas|although|though|because|but|when|as|since)\s)[a-z][\w'’-]*\s+){0,2}$"
 )
 _PREPOSITION_WORDS = frozenset(
     "of in on from to for with into against by at over like unlike than about between among amid across within toward towards "
@@ -120,6 +121,8 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
         owner = _owner(article, sentence, trigger, kinds)
         if owner and owner.kind == "country" and rule.action == "sales" and not _commodity_between(article, owner.start, trigger.start):
             return []  # "U.S. engagement-ring sales" are a market, not a country selling
+        if owner and rule.action == "sanctions" and _sanctions_target(article, owner):
+            return []  # "Iran sanctions" are sanctions on Iran
         if owner and _JOINS.search(article.text, max(sentence[0], owner.start - 30), owner.start):
             # "Japan joined the G7 price cap": the joiner acts, not the owner.
             return _left_subjects(article, sentence, trigger, kinds)
@@ -133,6 +136,12 @@ def find_actors(article: Article, sentence: tuple[int, int], trigger: Trigger) -
             actor = _actor_for(article, head[-1], "subject", kinds)
             return [actor] if actor else []
         return []
+    if _NOUN_TRIGGER.match(article.text, trigger.start):
+        # "prices rose on OPEC+ output cuts": a noun's owner acts, even as the object of a preposition.
+        owner = _owner(article, sentence, trigger, kinds)
+        named = article.mentions_between(owner.start, trigger.start) if owner else []
+        if named and _ADJACENT_OWNER.fullmatch(article.text, named[-1].end, trigger.start) and _PREPOSITION_BEFORE.search(article.text, max(sentence[0], owner.start - 20), owner.start):
+            return [owner]
     subjects = _left_subjects(article, sentence, trigger, kinds)
     if subjects:
         return subjects
@@ -214,6 +223,31 @@ _MODIFIERS_ONLY = re.compile(r"(?:\s+[a-z][\w-]*){0,3}\s+")
 
 def _commodity_between(article: Article, start: int, end: int) -> bool:
     return any(m.kind == "commodity" for m in article.mentions_between(start, end))
+
+
+_NOUN_TRIGGER = re.compile(r"(?:output|production|supply|exports?)\s+(?:cuts?|curbs?|reductions?|cutbacks?|increases?|hikes?|halt|suspension|restrictions?|bans?)\b", re.I)
+
+
+_ADJACENT_OWNER = re.compile(r"(?:['’]s?)?\s+")
+_PREPOSITION_BEFORE = re.compile(r"\b(?:on|from|after|by|amid|despite|following|with|of|to|since|before)\s+(?:the\s+)?$", re.I)
+
+
+# Who imposes sanctions when named as a bare noun before them ("European Union
+# sanctions"); any other country so named is their target ("Iran sanctions").
+# An adjective always names the imposer ("U.S. sanctions", "Western sanctions").
+_SANCTIONING_NOUNS = frozenset({"European Union", "United States", "United Nations", "G7", "United Kingdom"})
+
+
+def _sanctions_target(article: Article, owner: Actor) -> bool:
+    """Whether the owner of a bare "sanctions" is their target ("Iran sanctions", "sanctions on Iran")."""
+    text = article.text
+    named = article.mentions_between(owner.start, owner.start + 60)
+    if named and named[0].kind == "country" and owner.name not in _SANCTIONING_NOUNS:
+        return True
+    surface = re.match(r"[\w.'’-]+", text[owner.start :])
+    names = {re.escape(owner.name)} | ({re.escape(surface.group(0))} if surface else set())
+    target = re.compile(r"\b(?:sanctions|embargo|measures)\s+(?:[\w-]+\s+){0,3}?(?:on|against)\s+(?:the\s+)?(?:" + "|".join(names) + r")\b", re.I)
+    return target.search(text) is not None
 
 
 def _NOUN_TRIGGER_OWNERS(trigger: Trigger) -> bool:

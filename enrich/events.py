@@ -364,8 +364,6 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
     change, percent = _change(text, trigger, segment, rule.action, figures.percents)
     amount = _nearest(figures.amounts, trigger) or percent
     confidence = round(rule.confidence * _HOW_CONFIDENCE.get(actor.how, 0.8), 2)
-    if action == "supply_restriction" and actor.kind == "country" and "export" in text[trigger.start : trigger.end].lower():
-        action = "export_ban"  # a government cutting exports is restricting them
     # Every field is computed here (enrich.trusted: no validation pass).
     return trusted(
         Event,

@@ -235,9 +235,12 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
     lex.add("supply_restriction", _CUT, _GAP2 + r"(?:crude\s+|oil\s+|gas\s+|(?!and\b|or\b)\w+\s+)?exports\b", objects="exports")
     lex.add("supply_restriction", _CUT, _GAP + r"(?:volumes|allocations?|deliveries|flows|the\s+amount\s+of)\b", objects="volumes allocation allocations deliveries flows amount")
     lex.add("supply_restriction", "supply deliver ship supplies delivers ships", r"(?:\s+[\w'’$%.,-]+){0,4}?\s+(?:less|fewer|reduced\s+volumes)\b")
+    # "both nations will boost crude exports": more sold.
+    lex.add("sales", "boost boosts boosted boosting raise raises raised raising increase increases increased increasing ramp ramped",
+            r"(?:\s+up)?" + _GAP2 + r"(?:crude\s+|oil\s+|gas\s+|LNG\s+|coal\s+|(?!and\b|or\b)[\w-]+\s+)?exports\b(?!\s+(?:of\s+)?(?:cars?|vehicles?|goods))", objects="exports", confidence=0.8)
     # "shipped a record 191.6 million tons", "agreed to supply 800,000 tonnes": a quantity sold.
     lex.add("sales", "supplied supplies supply shipped ships ship delivered delivers deliver exported exports export",
-            r"(?:\s+(?:a|an|the|record|about|around|some|nearly|almost|over|more|than|roughly|up|to|an\s+estimated))*\s+[$€£]?\d",
+            r"(?:\s+(?:a|an|the|record|about|around|some|nearly|almost|over|more|than|roughly|up|to|an\s+estimated|at\s+least|as\s+much\s+as))*\s+[$€£]?\d",
             veto_left=_RELATIVE, confidence=0.85)
 
 
@@ -293,6 +296,9 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
             r"\s+(?:of|in|to|at)(?:\s+(?!and\b|but\b|or\b|exports?\b|imports?\b|sales\b|prices?\b)[\w'’$%.,()-]+){0,6}?\s+" + _PRODUCTION)
     lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b" + _NOT_A_DEAL)
+    # "rallied on cuts from Saudi Arabia": the cutter follows.
+    lex.add("output_cut", "cuts cutbacks", r"\s+(?:by|from)\s+(?:the\s+)?(?=(?-i:[A-Z]))", actor_after=True, confidence=0.8,
+            veto_left=r"\b(?:job|jobs|price|rate|interest|tax|spending|cost|budget|dividend|staff|workforce|capex|investment)\s+")
     # A production quota kept is a cut; one rejected or exceeded is a cut negated.
     quota = r"(?:\s+(?:its|their|the|a|an|new|own|opec|opec\+|production|output|oil|crude|export|agreed|assigned|allotted|lower|reduced))*\s+quotas?\b"
     lex.add("output_cut", "keep keeps keeping kept stay stays stayed abide abides abided comply complies complied stick sticks stuck adhere adheres adhered respect respects respected honour honours honoured honor honors honored",
@@ -384,9 +390,17 @@ LIFTED = (
 )
 
 
+# Verbs that limit trade without stopping it.
+_CURB = "cap caps capped capping restrict restricted restricts restricting curb curbed curbs curbing limit limited limits limiting"
+
+
 def _trade_rules(lex: Lexicon) -> None:
     for flow, action in (("import", "import_ban"), ("export", "export_ban")):
         flow_words = f"{flow} {flow}s {flow}ing {flow}ation"
+        if flow == "export":
+            # Capping or curbing exports restricts supply; only a prohibition or a
+            # suspension bans them (the convention, enrich/gold/CONVENTION.md).
+            lex.add("supply_restriction", _CURB, _GAP + r"(?:exports?|exporting)\b(?!\s+(?:duty|duties|tariffs?|taxes))", objects=flow_words)
         lex.add(action, _BAN, _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))", objects=flow_words)
         lex.add(action, _BAN, rf"\s+(?:the\s+|all\s+)?(?:{flow}|{flow}ation)\s+of\b", objects=flow_words)
         # Export quotas and curbs restrict supply (the convention, enrich/gold/CONVENTION.md); import quotas ban.
@@ -408,7 +422,7 @@ def _trade_rules(lex: Lexicon) -> None:
     # The converse of a sale: "Japan will import 30,000 bpd of crude from Saudi
     # Arabia" is a sale by Saudi Arabia (the convention, enrich/gold/CONVENTION.md).
     lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
-            r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){1,8}?\s+from\s+(?:the\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), actor_after=True, confidence=0.8, objects="from")
+            r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){1,8}?\s+from\s+(?:the\s+)?(?:neighbou?ring\s+|nearby\s+|fellow\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), actor_after=True, confidence=0.8, objects="from")
     # "China imported 391,400 tons of Brazilian poultry": the origin sold it.
     lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
             r"\s+(?:(?!shares\b|stock\b|equity\b|stakes?\b)[\w$.,%-]+\s+){1,6}?of\s+(?=(?-i:[A-Z])[\w-]+\s+[a-z])", actor_after=True, confidence=0.75, objects="of")
@@ -431,6 +445,8 @@ def _trade_rules(lex: Lexicon) -> None:
     lex.add("sanctions", "sanctions embargo embargoes", r"\s+(?:imposed|levied|announced|placed|slapped)\s+(?:on|against)\s+(?:[\w.'’-]+\s+){1,5}?(?=by\b)", agent_only=True)
     lex.add("sanctions", "sanctioned sanctions sanctioning blacklisted blacklists blacklisting", r"(?=\s+(?:the\s+|state\s+|\w+\s+)?(?-i:[A-Z]))", confidence=0.85)
     lex.add("sanctions", "sanctions", r"(?=\s+(?:on|against|targeting|package|packages)\b)", strict=True, confidence=0.8)
+    # "as a result of European Union sanctions", "U.S. sanctions bite": the owner imposed them.
+    lex.add("sanctions", "sanctions", r"(?=[\s,.;]|$)", strict=True, confidence=0.75)
     # "a G7 price cap on Russian crude": a sanctions measure of its owner.
     lex.add("sanctions", "price", r"\s+caps?\s+on\b", strict=True, confidence=0.8)
     lex.add("sanctions", "sanctions", _PASSIVE_AUX + r"(?:imposed|announced|levied|introduced)\s+(?:\w+\s+){0,3}?by\b")
@@ -489,7 +505,7 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("force_majeure", "force", r"\s+majeure\b")
     lex.add("strike", "industrial", r"\s+action\b", actor_inside=True)
     lex.add("strike", "walk walks walked walking", r"\s+(?:off\s+the\s+job|out)\b", actor_inside=True)
-    lex.add("strike", "workers miners employees union unions staff contractors workforce", r"(?:\s+[\w'’.,-]+){0,12}?\s+(?:(?:went|go|goes|are|were|have\s+been|began|started|launched|staged|called|voted\s+to|threatened\s+to|will|would|plan\s+to|to)\s+)?(?:on\s+strike|strikes?|struck|walked\s+out|downed\s+tools|a\s+strike|strike\s+action|(?:a\s+)?sit-ins?|(?:a\s+)?go-slow|(?:a\s+)?work\s+stoppage|(?:a\s+)?work-to-rule|picket(?:ed|s)?|(?<=staged\s)(?:[\w-]+\s+)?stoppages?)\b(?!\s+(?:a|an)\s+(?:deal|agreement))",
+    lex.add("strike", "workers miners employees union unions staff contractors workforce laborers labourers", r"(?:\s+[\w'’.,-]+){0,12}?\s+(?:(?:went|go|goes|are|were|have\s+been|began|started|launched|staged|called|vot(?:ed|e|es)\s+(?:unanimously\s+)?to|threatened\s+to|will|would|plan\s+to|to)\s+)?(?:on\s+strike|strikes?|struck|(?:(?<=are\s)|(?<=ere\s)|(?<=was\s)|(?<=lso\s)|(?<=till\s)|(?<=been\s))striking|walked\s+out|downed\s+tools|a\s+strike|strike\s+action|(?:a\s+)?sit-ins?|(?:a\s+)?go-slow|(?:a\s+)?work\s+stoppage|(?:a\s+)?work-to-rule|picket(?:ed|s)?|(?<=staged\s)(?:[\w-]+\s+)?stoppages?)\b(?!\s+(?:a|an)\s+(?:deal|agreement))",
             actor_inside=True)
     lex.add("strike", "strike strikes", r"(?=\s+(?:at|by|action|actions|hit|hits|halted|halts|disrupted|disrupts|over|entered|enters|continued|continues|ended|began|started|affected|affects|shut|closed|idled|paralysed|paralyzed|forced|has|have|had)\b)", actor_inside=True)
     lex.add("strike", "walkout walkouts sit-in sit-ins go-slow", r"(?=[\s,.;]|$)", actor_inside=True)

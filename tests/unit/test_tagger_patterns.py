@@ -73,7 +73,8 @@ def test_pronoun_without_speaker_still_takes_the_last_producer():
 def test_output_and_exports_cut_together():
     found = events_of("Iraq said it would reduce oil output and exports by 220,000 barrels per day.")
     assert ("Iraq", "output_cut", False, "planned") in found
-    assert ("Iraq", "export_ban", False, "planned") in found  # a government cutting exports restricts them
+    # Cutting exports restricts supply, whoever cuts them; only a prohibition is a ban (the guide's table).
+    assert ("Iraq", "supply_restriction", False, "planned") in found
     assert pairs("Gazprom will reduce gas production and exports next year.") == {("Gazprom", "output_cut"), ("Gazprom", "supply_restriction")}
 
 
@@ -187,7 +188,7 @@ def test_everyday_syntax(text, expected):
         ("China ruled out a ban on Australian coal imports.", ("China", "import_ban", True, "asserted")),
         ("India will not ban rice exports this year, the food minister said.", ("India", "export_ban", True, "planned")),
         # modality
-        ("Indonesia may restrict exports of bauxite from June.", ("Indonesia", "export_ban", False, "possible")),
+        ("Indonesia may restrict exports of bauxite from June.", ("Indonesia", "supply_restriction", False, "possible")),
         ("Glencore is considering closing its Nordenham zinc smelter.", ("Glencore", "output_cut", False, "possible")),
         ("Barrick plans to restart the Porgera mine in the first quarter.", ("Barrick", "output_increase", False, "planned")),
         ("Saudi Aramco will raise its official selling prices for Asia in April.", ("Saudi Aramco", "price_increase", False, "planned")),
