@@ -671,6 +671,6 @@ def _commodity_actors(article: Article, sentence: tuple[int, int], trigger: Trig
     if in_sentence:
         nearest = min(in_sentence, key=lambda m: abs(m.start - trigger.start))
         return [Actor(nearest.name, "commodity", nearest.start, "commodity")]
-    if article.main_commodity:
+    if article.main_commodity_discussed():
         return [Actor(article.main_commodity, "commodity", trigger.start, "article")]
     return []

@@ -99,6 +99,12 @@ class Article:
         hi = bisect.bisect_left(self._starts, end)
         return [m for m in self.mentions[lo:hi] if m.end <= end]
 
+    def main_commodity_discussed(self) -> bool:
+        """The main commodity is named more than once: one "coffee" in a story on
+        grocery bills does not make its "Prices surged" a coffee market."""
+        main = self.main_commodity
+        return main is not None and sum(1 for m in self.mentions if m.kind == "commodity" and m.name == main) > 1
+
     def sentence_index(self, position: int) -> int:
         return max(0, bisect.bisect_right(self.sentence_starts, position) - 1)
 

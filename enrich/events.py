@@ -165,6 +165,8 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
             continue  # "is likely to press for export quotas", "talks on a pact with export quotas"
         if trigger.rule.action in _OUTPUT and _makes_goods(article.text, sentence, trigger):
             continue  # "UK car output falls", "cut output at its car plant": goods, not a commodity
+        if trigger.rule.action == "sales" and _GOODS.search(article.text, max(sentence[0], trigger.start - 25), trigger.end):
+            continue  # "its electric vehicle sales": goods sold, not a commodity
         actors = (preset or {}).get((trigger.start, trigger.end)) or find_actors(article, sentence, trigger)
         if not actors:
             continue
@@ -192,8 +194,7 @@ def _makes_goods(text: str, sentence: tuple[int, int], trigger: Trigger) -> bool
     return _GOODS.search(text, max(sentence[0], trigger.start - 40), min(sentence[1], trigger.end + 40)) is not None
 
 
-# "cut oil output and exports": the cut restricts exports as well (a
-# government's export cut becomes an export ban in _event).
+# "cut oil output and exports": the cut restricts exports as well.
 _AND_EXPORTS = re.compile(r"\s+(?:and|as\s+well\s+as)\s+(?:its\s+|their\s+)?(?:[\w-]+\s+)?exports\b", re.IGNORECASE)
 _EXPORT_RULES: dict[Rule, Rule] = {}
 

@@ -195,10 +195,10 @@ def _sales_rules(lex: Lexicon) -> None:
     lex.add("sales_halt", "sales selling auctions tenders sale", _PASSIVE_AUX + r"(?:halted|suspended|stopped|paused|frozen|cancell?ed|postponed|on\s+hold|scrapped)\b", objects=_PASSIVE_WORDS)
     lex.add("sales_halt", "sales selling", r"\s+(?:halt|suspension|freeze|pause|moratorium|stoppage)\b")
     # Selling a mine, a stake or a unit is a divestment, not a sale of goods.
-    assets = r"(?!(?:\s+[\w'’.,%$-]+){0,5}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations|holdings?|interests?)\b)"
+    assets = r"(?!(?:\s+[\w'’.,%$-]+){0,5}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations?|projects?|holdings?|interests?)\b)"
     # "selling it to Cerberus", "to sell Chrysler Group for $7.4 billion": a divestment.
     divested = (
-        r"(?!\s+(?:it|them|itself)\s+to\b)(?!\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+(?:for|to)\s)"
+        r"(?!\s+(?:it|them)\s+to\b)(?!\s+(?:itself|themselves)\b)(?!\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+(?:for|to)\s)"
         r"(?!\s+(?:the|its|their|a|an|this|that)\s+(?:[\w-]+\s+)?(?:company|firm|group|business|unit|stake|mine|assets?|division|subsidiary)\b)"
     )
     lex.add("sales", "sold sells sell", r"(?!\s*-?\s*off\b|-side|\s+back\b|\s+out\b|\s+short\b)" + divested + assets + r"(?=[\s,.;]|$)", veto_left=_RELATIVE)
@@ -310,8 +310,10 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_increase", "unwind unwinds unwinding unwound ease eases eased easing reverse reversed reverses taper tapered phase phased",
             r"(?:\s+out)?" + _GAP2.replace("{0,2}", "{0,6}") + r"(?:cuts|curbs|reductions|cutbacks)\b")
     # Lifting a blockade or a ban "of the mine" is not raising output.
-    no_ban = r"(?:\s+(?!and\b|but\b|or\b|that\b|blockade\b|ban\b|embargo\b|suspension\b|restrictions?\b|closure\b|strike\b|sanctions\b)[\w'’$%.-]+){0,5}?\s+"
-    lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain))",
+    # Nor is raising "demand for U.S. supplies" or "a stake in Red Hawk Mining"
+    # (the object is lower case: a capitalised "Mining" is part of a name).
+    no_ban = r"(?:\s+(?!and\b|but\b|or\b|that\b|blockade\b|ban\b|embargo\b|suspension\b|restrictions?\b|closure\b|strike\b|sanctions\b|demand\b|stakes?\b)[\w'’$%.-]+){0,5}?\s+"
+    lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?-i:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain|royalt\w*|rights|permits?|licen[cs]es?|taxes|tax|industry|sector|stocks))",
             objects="production output producing mining operations mine mines plant plants smelter smelters capacity pumping extraction drilling supply supplies lines trains units furnace furnaces field fields oilfield oilfields pit pits shaft shafts refinery refineries mill mills kiln kilns")
     lex.add("output_increase", "output production", r"\s+(?:increases?|hikes?|boosts?|expansion|ramp-up|restart|resumption)\b")
     # "cancel expansion projects", "shelving a Fl 525m smelter expansion": an increase called off.
@@ -338,7 +340,7 @@ def _production_rules(lex: Lexicon) -> None:
     # "expects a partial restart by October"
     lex.add("output_increase", "restart resumption reopening", r"(?=\s+(?:by|in|within|before|from|later|next|of\s+(?:operations|production|output|the\s+(?:mine|plant|smelter|refinery|facility|field|line)))\b)", confidence=0.8)
     lex.add("output_increase", "increase increases rise boost expansion restart resumption ramp-up hike hikes jump jumps surge rebound growth",
-            r"\s+(?:in|of|to)" + _GAP2 + r"(?:output|production|operations|mining|capacity)\b")
+            r"\s+(?:in|of|to)" + _GAP2 + r"(?:output|production|operations|mining|capacity)\b(?!\s+(?:costs?|royalt\w*|rights|permits?|licen[cs]es?|taxes|tax|fees?))")
 
 
 # "offers for July", "bid for Q3 cargoes": a capitalised date is not a company.

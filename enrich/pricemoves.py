@@ -95,7 +95,7 @@ def _commodities(article: Article, sentence: tuple[int, int], price: re.Match, m
     if before:
         return [(heads.get(before[-1].name, before[-1].name), before[-1].start)]
     after = [m for m in article.mentions_between(move.end(), sentence[1]) if m.kind == "commodity"]
-    if not after and article.main_commodity and _SUBJECT_PRICE.match(article.text, sentence[0], price.end()):
+    if not after and article.main_commodity_discussed() and _SUBJECT_PRICE.match(article.text, sentence[0], price.end()):
         # "The contract fell 12 percent": the market the article is about.
         return [(heads.get(article.main_commodity, article.main_commodity), price.start())]
     return []

@@ -109,10 +109,19 @@ def _read(text: str, published: date | datetime | None, title: str | None, taxon
     hits.entities = matches = _outside_names(matches, producer_mentions)
     commodities = _commodities(matches, producer_mentions, taxonomy)
     article = _article(shaped, normalised, published_day, sentences, hits, producer_mentions, commodities, taxonomy)
+    # Stage 2, the relevance gate: a text that names no commodity and no
+    # catalogued producer is not commodity news ("Ford's vehicle sales", "Kaspersky
+    # shuts its US operations"); its action words describe something else.
+    relevant = bool(commodities) or any(m.in_catalogue for m in producer_mentions) or (bool(producer_mentions) and _EXTRACTION_WORDS.search(shaped) is not None)
     events = _events(article, trigger_words, taxonomy)
+    if not relevant:
+        events = [e for e in events if _stands_without_commodity(e, article, taxonomy)]
     return _Reading(article, events, matches, producer_mentions, commodities, document, offset, bool(head))
 
 
+# Words of extraction and processing: an uncatalogued "Optimum Coal" beside
+# "mine" is a producer, a "Mitchell Gold" beside furniture is not.
+_EXTRACTION_WORDS = re.compile(r"\b(?:mine|mines|mining|miners?|mineworkers|smelters?|smelting|refinery|refineries|oilfields?|colliery|collieries|quarry|pits?|ore)\b", re.I)
 _CAPITALISED_BEFORE = re.compile(r"(?<![.!?:;\"“\n])\s(?-i:[A-Z])[\w'’&.-]*\s$")
 _CAPITALISED_AFTER = re.compile(r"\s(?-i:[A-Z])[\w'’&-]*")
 
@@ -171,6 +180,16 @@ def _article(text: str, normalised: str, published: date | None, sentences: list
         time_anchors=cues.get("time", []),
         cues=cues,
     )
+
+
+def _stands_without_commodity(event: Event, article: Article, taxonomy: Taxonomy) -> bool:
+    """In a text that names no commodity and no catalogued producer, a state's
+    or a cartel's measure may still be news ("OPEC+ will keep its cut in place",
+    "U.S. sanctions on North Korea"); an unknown company's is not ("Kaspersky
+    shuts its US operations", "Ford's electric vehicle sales")."""
+    if event.action == "sanctions":
+        return any(m.kind == "country" and m.name != event.actor for m in article.mentions_between(event.start, event.end))
+    return event.actor in taxonomy.countries or event.actor in taxonomy.producers
 
 
 def _cues_by_role(cues: dict[str, list[tuple[int, int, str]]]) -> dict[str, list[int]]:

@@ -507,7 +507,7 @@ def test_buying_a_companys_shares_is_no_sale_by_it():
     [
         # a company named only by its suffix, with a time phrase before the reporting verb
         ("Prairie Ethanol LLC last week said it would temporarily shutter its ethanol plant.", "Prairie Ethanol", "output_cut", False),
-        ("Harbour Metals completed its acquisition of a 100% interest in the Copperhead project.", "Harbour Metals", "acquisition", False),
+        ("Harbour Metals completed its acquisition of a 100% interest in the Copperhead gold project.", "Harbour Metals", "acquisition", False),
         ("Petronas and Inpex each got 10 percent stakes in the offshore gas field.", "Inpex", "acquisition", False),
         ("Marrowstone has been taken over by Glencore.", "Glencore", "acquisition", False),
         ("Glencore agreed to buy Canadian oil and gas company Northpine Energy for $2 billion.", "Glencore", "acquisition", False),
