@@ -128,7 +128,7 @@ def commodity_price_events(article: Article) -> list[tuple[Trigger, Actor]]:
     for mention in article.mentions:
         if mention.kind != "commodity" or not article.has_cue("move", mention.end, mention.end + 90):
             continue  # no price verb ("fell", "rose", ...) close after the commodity
-        before = text[max(0, mention.start - 12) : mention.start].lower()
+        before = text[max(0, mention.start - 30) : mention.start]
         if _OBJECT_OF.search(before):
             continue
         sentence_end = article.sentences[article.sentence_index(mention.start)][1]
@@ -212,7 +212,8 @@ def _exports_too(text: str, trigger: Trigger) -> Trigger | None:
 
 
 _DIGIT = re.compile(r"\d")
-_OBJECT_OF = re.compile(r"\b(?:for|of|on|from|to|with|in)\s+$|-$")
+# "imports of Iranian crude fell": the commodity is an object, the imports fell.
+_OBJECT_OF = re.compile(r"\b(?:for|of|on|from|to|with|in)\s+(?:(?:(?-i:[A-Z])(?:\.(?-i:[A-Z]))+\.|(?-i:[A-Z])[\w-]*)[ ]+)?$|-$", re.I)
 _COMPANY_OBJECT_GAP = re.compile(r"\s+(?:its\s+|the\s+|a\s+stake\s+in\s+)?")
 
 

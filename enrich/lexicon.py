@@ -455,6 +455,9 @@ def _trade_rules(lex: Lexicon) -> None:
     # "has exempted Japan and 10 EU nations from financial sanctions": a sanction eased.
     lex.add("sanctions", "exempt exempts exempted exempting waive waives waived waiving",
             r"(?:\s+[\w'’.,-]+){0,8}?\s+from\s+(?:[\w-]+\s+){0,2}?sanctions\b", negates=True, objects="sanctions")
+    # "will supply full contracted volumes to Asian buyers": supplies explicitly not cut.
+    lex.add("supply_restriction", "supply supplies supplied supplying allocate allocates allocated", r"\s+(?:the\s+)?full\s+(?:contract(?:ed|ual)\s+|term\s+|nominated\s+|requested\s+)?(?:volumes?|allocations?|amounts?|quantities)\b",
+            denies=True, objects="volumes volume allocations allocation amounts quantities")
     # "there are no disruptions to exports": sales explicitly not halted.
     lex.add("sales_halt", "no", r"\s+(?:[\w-]+\s+)?(?:disruptions?|interruptions?|halt|stoppage|suspension)\s+(?:to|in|of)\s+(?:[\w'’-]+\s+){0,2}?(?:exports|shipments|supplies|sales|loadings|deliveries)\b",
             denies=True, objects="exports shipments supplies sales loadings deliveries")

@@ -547,3 +547,31 @@ def test_price_moves_written_as_terminals_and_headlines_do(text, commodity, acti
 def test_words_after_a_commodity_are_no_ticker(text):
     assert not {a for a, act in pairs(text) if act in ("price_fall", "price_rise")} & {"steel", "iron ore"}
     assert "Underground" not in {a for a, _ in pairs(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "action", "negated"),
+    [
+        ("Kuwait will supply full contracted volumes of crude oil to Asian term buyers in May.", "Kuwait", "supply_restriction", True),
+        ("Borduria agreed to limit tin exports to 21,000 t.", "Borduria", "supply_restriction", False),
+        ("Prices rose on OPEC+ output cuts.", "OPEC+", "output_cut", False),
+        ("Thailand exported 8 million tonnes of rice while Vietnam shipped 6.5 million tonnes.", "Vietnam", "sales", False),
+        ("The mine's output fell as a result of European Union sanctions on copper from the region.", "European Union", "sanctions", False),
+    ],
+)
+def test_supply_measures_and_owners_of_the_fifth_session(text, actor, action, negated):
+    assert (actor, action, negated) in {(a, act, neg) for a, act, neg, _ in events_of(text)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kaspersky Lab said it would shut down its US operations next month.",  # no commodity, no producer
+        "The company's electric vehicle sales rose 20 percent, with copper wiring costs flat.",  # goods sold
+        "Rio Tinto said it could sell itself to a larger rival, and copper shares rose.",  # a divestment
+        "Japan's imports of Iranian crude fell to zero in July.",  # the imports fell, not crude's price
+    ],
+)
+def test_no_commodity_event_in(text):
+    found = pairs(text)
+    assert not {p for p in found if p[1] in ("output_cut", "sales", "price_fall")}, found
