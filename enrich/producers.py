@@ -191,7 +191,8 @@ def _names_at_cue(text: str, start: int, end: int, role: str, surface: str) -> l
         found = None
         for found in _APPOSITION_OPEN.finditer(text, max(0, start - 80), start):  # noqa: B007 - keeps the last match
             pass
-        if found and len(text[found.end() : start].split()) <= 6 and not any(c in text[found.end() : start] for c in ",.;"):
+        between = text[found.end() : start] if found else ""
+        if found and len(between.split()) <= 6 and not any(c in between for c in ",.;") and not _PERSON_ROLE.search(between):
             name_start = _name_before(text, found.start())
             if name_start is not None:
                 out.append((text[name_start : found.start()], name_start))
@@ -199,7 +200,7 @@ def _names_at_cue(text: str, start: int, end: int, role: str, surface: str) -> l
         if _TITLE_AFTER.match(text, end):
             return out  # "Iraqi Oil Minister", "the Global Mining and Resources sectors", "RBN Energy analyst"
         name_start = _name_before(text, start, max_words=3, gap=True)
-        if name_start is not None and not _BYLINE_BEFORE.search(text, max(0, name_start - 40), name_start):
+        if name_start is not None and not _BYLINE_BEFORE.search(text, max(0, name_start - 40), name_start) and not text.startswith(("By ", "by "), name_start):
             raw = text[name_start:end]
             tail = _CORP_AFTER.match(text, end, end + 16)
             out.append((raw + (tail.group(0) if tail else ""), name_start))
@@ -207,6 +208,8 @@ def _names_at_cue(text: str, start: int, end: int, role: str, surface: str) -> l
 
 
 _APPOSITION_OPEN = re.compile(r",\s+(?:a|an|the|one\s+of\s+the)\s+")
+# "Phil Flynn, an analyst at Price Futures Group": a person who works there, not a producer.
+_PERSON_ROLE = re.compile(r"\b(?:analysts?|economists?|strategists?|traders?|brokers?|spokes(?:man|woman|person)|directors?|chief|executives?|officials?|ministers?|partners?|managers?|president|chairman|head|founder|consultants?)\b", re.I)
 # An industry word that heads an office, a sector or an analyst's firm, not a producer.
 _TITLE_AFTER = re.compile(
     r"(?:\s+(?:and|&|[A-Z][\w-]*)){0,3}\s+"
