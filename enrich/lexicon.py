@@ -464,8 +464,10 @@ def _trade_rules(lex: Lexicon) -> None:
 
 
 def _corporate_rules(lex: Lexicon) -> None:
+    # "a 40% operating working interest in", "a 50 percent stake for $3.1 billion" (not "Anglo's
+    # stake": its owner sells it, and would be taken for the buyer)
     stake = (r"(?:a|an|the|its|their)?\s*(?:[\d.]+\s*(?:%|per\s*cent|percent)\s+(?:[\w-]+\s+){0,2}?|majority\s+|minority\s+|controlling\s+|further\s+|additional\s+|big\s+|large\s+|small\s+){0,2}"
-             r"(?:stake|interest|holding)\s+(?:in|from)\b")
+             r"(?:stake|interest|holding)\s+(?:in|from|for\s+[$€£])")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchases purchasing", r"\s+" + stake)
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
             r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|(?:[\w-]+\s+){0,4}?(?:producer|miner|driller|explorer|company|firm|group)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
@@ -479,7 +481,14 @@ def _corporate_rules(lex: Lexicon) -> None:
             modality="possible", confidence=0.8, actor_after=True)
     lex.add("acquisition", "merge merges merged merging", r"\s+with\b")
     lex.add("acquisition", "talks talk talking discussions negotiations", r"\s+(?:about|on|over|for|of)\s+(?:a\s+|an\s+)?(?:possible\s+|potential\s+)?(?:merger|tie-up|combination|takeover|acquisition|deal\s+to\s+(?:buy|acquire))\b", modality="possible", confidence=0.8)
-    lex.add("acquisition", "take takes took taking taken", r"\s+over\s+(?=(?:the\s+|its\s+|rival\s+)?(?-i:[A-Z]))|\s+(?:(?:a|an)\s+)?(?:[\w%.-]+\s+){0,2}stake\s+in\b")
+    lex.add("acquisition", "take takes took taking taken assume assumes assumed", r"\s+over\s+(?=(?:the\s+|its\s+|rival\s+)?(?-i:[A-Z]))|\s+(?:(?:a|an)\s+)?(?:[\w%.-]+\s+){0,3}stake\s+in\b")
+    # "won control of Riversdale Mining", "gained full control of the mine"
+    lex.add("acquisition", "won win wins gained gain gains seized seize took take takes secured secure",
+            r"\s+(?:full\s+|majority\s+|outright\s+|effective\s+|operational\s+)?control\s+(?:of|over)\s+(?:the\s+)?(?:(?!his\b|her\b)[\w-]+\s+){0,3}?(?:(?-i:[A-Z])|(?:mine|company|miner|producer|project|field|refinery|smelter|group)\b)", confidence=0.85)
+    # "Tata Steel raises Corus bid", "sweetened its offer for Rio": a bid raised is still a bid.
+    lex.add("acquisition", "raise raises raised raising sweeten sweetens sweetened sweetening lift lifts lifted increase increases increased improve improves improved",
+            r"\s+(?:its\s+|the\s+|their\s+)?(?!(?:[\w$.-]+\s+){0,3}?(?:pay|wage|wages|salary|price|contract)\b)(?:(?-i:[A-Z])[\w&.-]*\s+){0,3}(?:[\w$.-]+\s+){0,2}?(?:takeover\s+)?(?:bid|offer)\b(?!\s+prices?)",
+            veto_left=r"\b(?:the|a|an|its|their|this|that)\s+", modality="planned", confidence=0.8)
     lex.add("acquisition", "snap snaps snapped snapping", r"\s+up\b")
     # "CNOOC each got 10 percent stakes in Libra", "secured a 30% interest in the field"
     lex.add("acquisition", "got gets get secured secures secure won wins obtained obtains",
@@ -487,7 +496,7 @@ def _corporate_rules(lex: Lexicon) -> None:
     # "Falconbridge has been taken over by Xstrata": the agent acquires.
     lex.add("acquisition", "taken", r"\s+over(?=\s+by\b)")
     lex.add("acquisition", "bid bids offer offers offered approach approaches",
-            r"\s+(?:(?:of\s+)?(?:about\s+|around\s+|nearly\s+|up\s+to\s+)?(?:[A-Z]{0,2}\$|US\$|C\$|A\$|£|€)?[\d.,]+\s*(?:billion|million|bln|mln|bn|m)?\s+(?:(?:a\s+share|per\s+share|in\s+cash)\s+)?)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))" + _NOT_A_DATE,
+            r"\s+(?:(?:of\s+|worth\s+|valued\s+at\s+)?(?:about\s+|around\s+|nearly\s+|up\s+to\s+)?(?:[A-Z]{0,2}\$|US\$|C\$|A\$|£|€)?[\d.,]+\s*(?:billion|million|bln|mln|bn|m)?\s+(?:(?:a\s+share|per\s+share|in\s+cash)\s+)?)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))" + _NOT_A_DATE,
             modality="planned", confidence=0.8)
     # "Alcan rejected a $28.4 billion bid by Alcoa": the bidder is the agent.
     lex.add("acquisition", "bid bids takeover", r"(?=\s+by\s+(?:[\w'’-]+\s+){0,2}?(?-i:[A-Z]))", agent_only=True, modality="planned", confidence=0.75)
