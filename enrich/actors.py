@@ -414,12 +414,17 @@ def _clause_breaks(article: Article, start: int, end: int) -> list[re.Match]:
     return found
 
 
+_HEADLINE_TO = re.compile(r"\s*to\s+")
+
+
 def _resumes_subject(text: str, brk: re.Match, end: int) -> bool:
     """After the break, does the verb still share the earlier subject? "but had
     not declared", or a fronted clause closed by a comma ("..., after talks
     with unions, agreed to cut")."""
     if brk.group(0).lower() == "but" and _SUBJECTLESS.match(text, brk.end(), end):
         return True
+    if brk.group(0) == ";" and _HEADLINE_TO.fullmatch(text, brk.end(), end):
+        return True  # "Coal miner Alpha posts loss; to cut output": a headline's second verb
     if brk.group(0).lower() == "but" and not text[brk.end() : end].strip() and _SUBJECTLESS.match(text, brk.end()):
         return True  # "cut the price for Europe, but raised it for Asia": the trigger is the verb
     comma = text.rfind(",", brk.end(), end)

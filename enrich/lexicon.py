@@ -70,11 +70,12 @@ _STAT_AUX = (
 _STAT_UP = (
     r"(?:rose|risen|rises|increased|increases|climbed|climbs|jumped|jumps|grew|grown|grows|surged|surges|gained|gains|expanded|added|adds|(?:gone|went|moved|picked)\s+up"
     r"|doubled|tripled|recovered|rebounded|edged\s+up|(?:was|were|is|are)\s+up|hit\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)"
-    r"|reached\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)|topped)\b"
+    r"|reached\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)|topped|(?:rising|climbing|growing|increasing|jumping)(?=\s+(?:to|by)\s+[\d$]))\b"
 )
 _STAT_DOWN = (
     r"(?:fell|fallen|falls|dropped|drops|declined|declines|decreased|decreases|slipped|slumped|plunged|plummeted|tumbled|shrank"
-    r"|shrunk|contracted|slid|sank|halved|edged\s+down|(?:was|were|is|are)\s+down|hit\s+(?:a\s+)?(?:[\w-]+\s+)?low)\b"
+    r"|shrunk|contracted|slid|sank|halved|edged\s+down|(?:was|were|is|are)\s+down|hit\s+(?:a\s+)?(?:[\w-]+\s+)?low"
+    r"|(?:falling|dropping|declining|sliding|shrinking)(?=\s+(?:to|by)\s+[\d$]))\b"
 )
 
 
@@ -260,7 +261,8 @@ def _production_rules(lex: Lexicon) -> None:
     # "at reduced capacity", "with curtailed output": participles used as adjectives.
     adjectival = r"\b(?:at|with|amid|despite|of|on|under|given|a|an|the|its|their)\s+"
     # The long gap may not cross another object ("halt copper exports to the smelter").
-    long_gap = _GAP.replace("{0,3}", "{0,8}").replace(r"(?!and\b|", r"(?!exports?\b|imports?\b|sales\b|prices?\b|and\b|")
+    # ("the Anzherskaya and Pervomayskaya mines": an "and" between names stays inside.)
+    long_gap = _GAP.replace("{0,3}", "{0,8}").replace(r"(?!and\b|", r"(?!exports?\b|imports?\b|sales\b|prices?\b|and\b(?!\s+(?-i:[A-Z]))|")
     lex.add("output_cut", _CUT + " " + _STOP_OPS, long_gap + _PRODUCTION, veto_left=adjectival, objects=_PRODUCTION_WORDS)
     # A gerund is no adjective: "no sign of cutting production", "with halting output".
     gerunds = " ".join(w for w in (_CUT + " " + _STOP_OPS).split() if w.endswith("ing"))
@@ -285,6 +287,10 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "keep keeps keeping kept hold holds holding held", r"(?:\s+back\s+[\d$]|(?:\s+[\w$.,%-]+){1,6}?\s+(?:off\s+the\s+market|offline|off-line)\b)", objects="back off offline")
     # Not "the production cut agreement" or "production cut proposals": the deal, not a cut.
     lex.add("output_cut", "output production", r"\s+(?:cuts?|curbs?|reductions?|cutbacks?|halt|suspension|shutdown|stoppage|restrictions?|limits?|freeze)\b" + _NOT_A_DEAL)
+    # "Venezuela's output plunge", "the miner's production slump": a fall its owner suffered.
+    lex.add("output_cut", "output production", r"\s+(?:plunge|slump|collapse|drop|decline|losses)\b", strict=True, confidence=0.8)
+    # "amid lost production due to Hurricane Ida"
+    lex.add("output_cut", "lost lose loses losing", r"\s+(?:(?:some|most|all|much|the)\s+)?(?:[\w-]+\s+)?(?:production|output)\b", confidence=0.8)
     # "Production at Glencore's Mutanda mine was halted": the owner sits inside.
     lex.add("output_cut", "output production operations mining", _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:cut|reduced|curbed|halted|suspended|lowered|stopped|slashed|shut|scaled\s+back|paused|disrupted)\b", actor_inside=True, objects=_PASSIVE_WORDS)
     # "The Hammerfest plant was shut by Equinor": a site noun in a passive
@@ -313,8 +319,8 @@ def _production_rules(lex: Lexicon) -> None:
     # Nor is raising "demand for U.S. supplies" or "a stake in Red Hawk Mining"
     # (the object is lower case: a capitalised "Mining" is part of a name).
     no_ban = r"(?:\s+(?!and\b|but\b|or\b|that\b|blockade\b|ban\b|embargo\b|suspension\b|restrictions?\b|closure\b|strike\b|sanctions\b|demand\b|stakes?\b)[\w'’$%.-]+){0,5}?\s+"
-    lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?-i:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain|royalt\w*|rights|permits?|licen[cs]es?|taxes|tax|industry|sector|stocks))",
-            objects="production output producing mining operations mine mines plant plants smelter smelters capacity pumping extraction drilling supply supplies lines trains units furnace furnaces field fields oilfield oilfields pit pits shaft shafts refinery refineries mill mills kiln kilns")
+    lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?-i:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|facilit(?:y|ies)|potlines?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain|royalt\w*|rights|permits?|licen[cs]es?|taxes|tax|industry|sector|stocks))",
+            objects="production output producing mining operations mine mines plant plants smelter smelters facility facilities potline potlines capacity pumping extraction drilling supply supplies lines trains units furnace furnaces field fields oilfield oilfields pit pits shaft shafts refinery refineries mill mills kiln kilns")
     lex.add("output_increase", "output production", r"\s+(?:increases?|hikes?|boosts?|expansion|ramp-up|restart|resumption)\b")
     # "cancel expansion projects", "shelving a Fl 525m smelter expansion": an increase called off.
     lex.add("output_increase", _HALT + " abandon abandons abandoned abandoning drop dropped dropping delay delays delayed delaying",
