@@ -30,7 +30,7 @@ def test_a_rule_event_is_not_proposed_twice():
 
 
 def test_the_model_drops_rule_events_below_its_threshold_and_adds_net_events_above_it():
-    text = "Boreal Mining said copper production at its Kestrel mine fell 12% in May. Kestrel Metals has seen production slump."
+    text = "Boreal Mining said copper production at its Kestrel mine fell 12% in May. Kestrel Metals has seen its mines idle for weeks."
     trusting_the_net = Model({"net:output_cut": 5.0, "rule:output_cut": -5.0}, rule_threshold=0.5, net_threshold=0.5)
     events = tag(text, model=trusting_the_net).events
     assert [(e.actor, e.action) for e in events] == [("Kestrel Metals", "output_cut")]
