@@ -44,13 +44,13 @@ _COMMODITY_SUBJECT = re.compile(
     r"|(?:settled|closed|ended|finished|traded|trading)\s+(?:[\d.]+%\s+|\$?[\d.,]+\s+(?:cents?\s+)?)?(?:down|lower)"
     # "Copper was 0.1% lower", "crude down 95 cents", "hit a four-week low"
     r"|(?:(?:was|were|is|are)\s+)?[\d.]+\s*(?:%|percent|per\s+cent)\s+lower|down\s+\$?[\d.,]+\s*(?:%|percent|per\s+cent|cents?|dollars?|points?)"
-    r"|(?:hit|hits|reached|reaches|touched|touches)\s+(?:a\s+)?(?:new\s+)?(?:[\w-]+\s+)?low)"
+    r"|(?:hit|hits|reached|reaches|touched|touches)\s+(?:an?\s+)?(?:new\s+)?(?:[\w-]+\s+){0,2}?lows?)"
     r"|(?P<up>(?:settled|closed|ended|finished|traded)\s+(?:[\d.]+%\s+)?(?:up|higher)|rose|risen|climbed|jumped|gained|surged|soared|rallied|advanced|firmed|"
     r"added|adds|rises|gains|climbs|jumps|firms|rallies|surges|soars|advances|rebounds|(?:rising|climbing|gaining|adding|jumping|advancing|firming|rallying)(?=\s+[$€£]?[\d.,]+)|(?:crept|inched|ticked|climbed|moved|went|shot)\s+up|(?:was|were|is|are)\s+(?:(?:slightly|marginally|sharply)\s+)?(?:up|higher)"
     r"|spiked|rebounded|topped|breached|surpassed|(?:edged|edging)\s+(?:[\d.]+%\s+)?(?:up|higher)"
     r"|(?:settled|closed|ended|finished|traded|trading)\s+\$?[\d.,]+\s+(?:cents?\s+)?(?:up|higher)"
     r"|(?:(?:was|were|is|are)\s+)?[\d.]+\s*(?:%|percent|per\s+cent)\s+higher|up\s+\$?[\d.,]+\s*(?:%|percent|per\s+cent|cents?|dollars?|points?)"
-    r"|(?:hit|hits|reached|reaches|touched|touches|sets?)\s+(?:a\s+)?(?:new\s+)?(?:[\w'-]+\s+)?(?:high|record|limit\s+up)))\b",
+    r"|(?:hit|hits|reached|reaches|touched|touches|sets?)\s+(?:an?\s+)?(?:new\s+)?(?:[\w'-]+\s+){0,2}?(?:highs?|records?|limit\s+up)))\b",
     re.I,
 )
 

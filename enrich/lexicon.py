@@ -383,8 +383,8 @@ def _price_rules(lex: Lexicon) -> None:
             r"(?:\s+[\w-]+){0,2}?\s+prices?\s+(?:\w+\s+)?(?:lower|down|to\s+(?:a\s+)?(?:\w+\s+)?lows?)\b")
     lex.add("price_rise", "pushed push pushes pushing drove drive drives driving sent send sends lifted lift lifts boosted boost boosts propelled",
             r"(?:\s+[\w-]+){0,2}?\s+prices?\s+(?:\w+\s+)?(?:higher|up|to\s+(?:a\s+)?(?:\w+\s+)?(?:highs?|records?))\b")
-    lex.add("price_fall", "falling declining sliding slumping plunging tumbling collapsing sagging", r"\s+(?:[\w-]+\s+)?prices?\b", confidence=0.75)
-    lex.add("price_rise", "rising soaring surging climbing rallying", r"\s+(?:[\w-]+\s+)?prices?\b", confidence=0.75)
+    lex.add("price_fall", "falling declining sliding slumping plunging tumbling collapsing sagging flagging weakening softening", r"\s+(?:[\w-]+\s+)?prices?\b", confidence=0.75)
+    lex.add("price_rise", "rising soaring surging climbing rallying rebounding recovering strengthening firming", r"\s+(?:[\w-]+\s+)?prices?\b", confidence=0.75)
     # "sending bullion down 2.7%": a commodity pushed down or up.
     lex.add("price_fall", "sending sent send sends", r"(?:\s+[\w-]+){1,4}?\s+(?:down|lower|tumbling|plunging|sliding)\b", needs=("commodity",), confidence=0.8)
     lex.add("price_rise", "sending sent send sends", r"(?:\s+[\w-]+){1,4}?\s+(?:up|higher|soaring|surging)\b", needs=("commodity",), confidence=0.8)
