@@ -68,6 +68,10 @@ def cue_window(article: Article, sentence: tuple[int, int], trigger: Trigger, ac
             start = antecedent.start
     if actor.how == "commodity" and trigger.rule.action in ("price_fall", "price_rise") and trigger.start <= actor.start < trigger.end:
         start = trigger.start  # "blaming a 40% slump in nickel prices": the noun phrase has no modality of its own
+    elif actor.how in ("commodity", "article") and trigger.rule.action in ("price_fall", "price_rise"):
+        # A market's move is negated near it ("did not fall"), not by a doubt
+        # elsewhere in the sentence ("unlikely to be decided ... because of rising prices").
+        start = max(start, sentence[0], trigger.start - 30)
     elif actor.how in ("by", "inside", "article", "commodity") and start > trigger.start:
         start = sentence[0]
     window = article.text[start : trigger.end]
