@@ -167,6 +167,8 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
             continue  # "UK car output falls", "cut output at its car plant": goods, not a commodity
         if trigger.rule.action == "sales" and _GOODS.search(article.text, max(sentence[0], trigger.start - 25), trigger.end):
             continue  # "its electric vehicle sales": goods sold, not a commodity
+        if trigger.rule.action in ("export_ban", "import_ban") and _bans_goods(article, sentence, trigger):
+            continue  # "banned export of the drug": goods, not a commodity
         actors = (preset or {}).get((trigger.start, trigger.end)) or find_actors(article, sentence, trigger)
         if not actors:
             continue
@@ -187,6 +189,17 @@ _GOODS = re.compile(
     r"\b(?:" + "|".join(WORDS["goods"].split()) + r")\s+(?:output|production|producers?|makers?|manufacturing|assembly|plants?|factory|factories|lines?|sales)\b",
     re.IGNORECASE,
 )
+
+
+def _bans_goods(article: Article, sentence: tuple[int, int], trigger: Trigger) -> bool:
+    """A trade measure on goods: a goods word in or right after the trigger, and no commodity there."""
+    end = min(sentence[1], trigger.end + 30)
+    if any(m.kind == "commodity" for m in article.mentions_between(trigger.start, end)):
+        return False
+    return _GOODS_WORD.search(article.text, trigger.start, end) is not None
+
+
+_GOODS_WORD = re.compile(r"\b(?:" + "|".join(WORDS["goods"].split()) + r"|medicines?|pharmaceuticals?|masks?|ventilators?)\b", re.IGNORECASE)
 
 
 def _makes_goods(text: str, sentence: tuple[int, int], trigger: Trigger) -> bool:

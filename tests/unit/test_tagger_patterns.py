@@ -575,3 +575,8 @@ def test_supply_measures_and_owners_of_the_fifth_session(text, actor, action, ne
 def test_no_commodity_event_in(text):
     found = pairs(text)
     assert not {p for p in found if p[1] in ("output_cut", "sales", "price_fall")}, found
+
+
+def test_a_ban_on_exporting_a_drug_is_no_commodity_export_ban():
+    assert pairs("The government of India banned exports of the drug last month, officials said.") == set()
+    assert ("India", "export_ban") in pairs("India banned exports of wheat last month, officials said.")
