@@ -48,7 +48,11 @@ log = logging.getLogger(__name__)
 MAX_CLAIMS = 3
 # Longest sleep between looks for jobs when none is in hand: bounds how late
 # another machine's jobs are noticed (this process's own polls wake it at once).
-IDLE_S = 0.5
+# The pollers look at their schedule as often (scheduler.MAX_IDLE_S).
+IDLE_S = 1.0
+# Fewest pages a worker may hold: with a small fetch.concurrency, claims of one
+# or two pages would cost a round trip per page or so (issue 9 #4).
+MIN_SLOTS = 8
 # A job whose article Kafka did not take is handed out again this much later.
 PUBLISH_RETRY_S = 10.0
 # A job of a feed this process has no configuration for (pollers with different
@@ -240,9 +244,10 @@ IngestJob = Callable[[PageJob], Awaitable[JobDone]]
 class PageRunner:
     """Claims page jobs in small batches, ingests each, renews their leases, and hands them to ``finish``.
 
-    ``slots`` pages are in hand at most; a claim is made when half of them are
-    free, for all the free ones, so a worker claims a few pages per round trip
-    without holding many that an idle worker could be fetching.
+    ``slots`` pages (at least ``MIN_SLOTS``) are in hand at most; a claim is
+    made when half of them are free, for all the free ones, so a worker claims
+    a few pages per round trip without holding many that an idle worker could
+    be fetching. Pages beyond the fetcher's concurrency wait for it in hand.
     """
 
     def __init__(self, jobs: PageJobStore, ingest: IngestJob, finish: Callable[[JobDone], Awaitable[None]],
@@ -250,7 +255,7 @@ class PageRunner:
         self._jobs = jobs
         self._ingest = ingest
         self._finish = finish
-        self._slots = max(1, slots)
+        self._slots = max(MIN_SLOTS, slots)
         self._lease_s = lease_s
         self._running: set[asyncio.Task] = set()
         self._renewed_at = time.monotonic()

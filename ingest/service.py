@@ -358,7 +358,8 @@ class Ingest:
             # Another feed already published this article: remember the entry, skip the duplicate.
             await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, identity, published[identity]))
             return
-        article, ack, outcome = await self._publish_entry(ref, entry, await self._page(entry, second_chance=True))
+        outcome = await self._page(entry, second_chance=True)
+        article, ack = await self._publish_entry(ref, entry, outcome)
         if outcome.retry:
             # Before the entry is marked seen: a crash in between re-publishes the
             # entry (harmless) instead of forgetting the retry.
@@ -377,13 +378,13 @@ class Ingest:
             outcome = PageOutcome(None, f"page given up after {job.claims - 1} claims that never finished")
         else:
             outcome = await self._page(entry, second_chance=True)
-        article, ack, outcome = await self._publish_entry(ref, entry, outcome)
+        article, ack = await self._publish_entry(ref, entry, outcome)
         retry = self._page_retry(feed, entry, outcome.error, attempts=1) if outcome.retry else None
         return JobDone(SeenEntry(feed.feed_key, entry.entry_id, article.id, ack), retry)
 
     async def _publish_entry(
         self, ref: FeedRef, entry: FeedEntry, outcome: PageOutcome
-    ) -> tuple[RawArticle, Acknowledged, PageOutcome]:
+    ) -> tuple[RawArticle, Acknowledged]:
         """Build the entry's article from its page (or the feed's text when there is none), publish, await the ack."""
         if outcome.page is None:
             self._report.pages_failed += 1
@@ -395,7 +396,7 @@ class Ingest:
         self._report.published += 1
         metrics.ARTICLES_PUBLISHED.inc()
         self._report.article_ids.append(article.id)
-        return article, ack, outcome
+        return article, ack
 
     def _page_retry(self, feed: FeedState, entry: FeedEntry, error: str | None, attempts: int,
                     first_failed_at: datetime | None = None) -> PageRetry:
