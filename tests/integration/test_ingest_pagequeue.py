@@ -60,6 +60,14 @@ def _seen(dsn: str) -> int:
         return 0
 
 
+def _rows(dsn: str, query: str) -> list[tuple]:
+    try:
+        with psycopg.connect(dsn) as conn:
+            return conn.execute(query).fetchall()
+    except psycopg.errors.UndefinedTable:
+        return []
+
+
 def _pid(owner: str) -> int:
     return int(owner.split("/")[1])
 
@@ -147,3 +155,42 @@ def test_a_killed_workers_page_jobs_are_taken_after_its_lease(make_settings: Cal
     assert set(counts) == {f"s{n}" for n in range(stories)}
     duplicated = {entry for entry, n in counts.items() if n > 1}
     assert duplicated <= set(held), (duplicated, held)
+
+
+def test_page_job_failures_go_out_feed_only_and_transient_ones_are_retried(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A page job that fails transiently joins the feed's page retries (one retry mechanism); a 404 does not."""
+    with serve(Site()) as site:
+        _one_feed(site, site, 3)
+        site.down_until["/news/0"] = float("inf")  # 503 until the test says otherwise
+        site.routes.pop("/news/1")  # 404: permanent
+        settings = make_settings(
+            feeds=[FeedConfig(url=f"{site.base_url}/feed.xml", interval_s=1.0)],
+            fetch=FetchConfig(allow_private_addresses=True, total_timeout_s=10.0, page_retry_base_s=0.5,
+                              page_retry_cap_s=1.0),
+            ingest_workers=1,
+            ingest_lease_s=LEASE_S,
+        )
+        dsn = settings.database_dsn()
+        proc = start_ingest(settings, tmp_path)
+        try:
+            deadline = time.monotonic() + 60
+            while _seen(dsn) < 3 or _rows(dsn, "SELECT entry_id FROM ingest_page_retries") != [("s0",)]:
+                assert proc.poll() is None and time.monotonic() < deadline, _rows(dsn, "SELECT * FROM ingest_page_retries")
+                time.sleep(0.1)
+            assert _jobs(dsn) == []
+            site.down_until["/news/0"] = 0.0
+            while _rows(dsn, "SELECT entry_id FROM ingest_page_retries"):
+                assert proc.poll() is None and time.monotonic() < deadline, "the page was never fetched again"
+                time.sleep(0.1)
+            _stop(proc, tmp_path)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+    versions = collections.defaultdict(list)
+    for article in read_articles(settings, expect=4):
+        versions[article.entry_id].append(article.extraction)
+    assert versions == {"s0": ["feed_only", "page"], "s1": ["feed_only"], "s2": ["page"]}, versions
