@@ -15,6 +15,10 @@ marked seen only after Kafka has it, and the validators that would turn the
 next poll into a 304 are stored only after every entry is marked. A crash in
 between re-publishes at most the entries in flight (duplicates the sink
 absorbs, keyed by article id).
+
+In an ingest worker, steps 4 and 5 are one statement instead: a job per new
+entry, queued with the feed's outcome, for any worker to take
+(``ingest/pagejobs.py``, :meth:`Ingest.ingest_page_job`).
 """
 
 from __future__ import annotations
