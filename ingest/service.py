@@ -15,6 +15,10 @@ marked seen only after Kafka has it, and the validators that would turn the
 next poll into a 304 are stored only after every entry is marked. A crash in
 between re-publishes at most the entries in flight (duplicates the sink
 absorbs, keyed by article id).
+
+In an ingest worker, steps 4 and 5 are one statement instead: a job per new
+entry, queued with the feed's outcome, for any worker to take
+(``ingest/pagejobs.py``, :meth:`Ingest.ingest_page_job`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.fetcher import DeadlineExceeded, Fetcher, FetchResult
 from ingest.hostslots import WorkerHostSlots
 from ingest.identity import feed_key, loggable_url
+from ingest.pagejobs import MAX_CLAIMS as MAX_JOB_CLAIMS
+from ingest.pagejobs import JobDone, NewEntry, PageJob, PageJobStore, PageRunner
 from ingest.publisher import FeedRef, Publisher, PublishError, article_identity, build_article
 from ingest.scheduler import Poller, utcnow
 from ingest.seen import SeenWriter
@@ -46,6 +52,7 @@ from newsflow.backoff import backoff, retry_delay
 from newsflow.errors import NewsflowError, PermanentError, TransientError
 from newsflow.kafka import REBUILD_BOOTSTRAP_MS, ensure_topics, make_producer
 from newsflow.lifecycle import Stopper
+from newsflow.models import RawArticle
 from newsflow.redact import scrub
 from newsflow.settings import FeedConfig, Settings
 
@@ -123,15 +130,17 @@ def run_ingest_worker(settings: Settings, stopper: Stopper, host_slots: WorkerHo
     # Extraction blocks this worker's event loop, lease renewals included: cut
     # it well before a lease could run out, or another poller would take the feed.
     extractor = InlineExtractor(min(EXTRACT_TIMEOUT_S, settings.ingest_lease_s / 2))
-    return _run_loop(_run(settings, stopper, False, extractor, host_slots))
+    return _run_loop(_run(settings, stopper, False, extractor, host_slots, page_jobs=True))
 
 
 async def _run(
     settings: Settings, stopper: Stopper, once: bool, pool: ExtractPool | InlineExtractor,
-    host_slots: WorkerHostSlots | None = None,
+    host_slots: WorkerHostSlots | None = None, page_jobs: bool = False,
 ) -> IngestReport:
     report = IngestReport()
     store = await FeedStore.connect(settings.database_dsn())
+    # Workers hand the pages of their polls out through Postgres (ingest/pagejobs.py).
+    jobs = await PageJobStore.connect(settings.database_dsn(), store.owner) if page_jobs else None
     # A bounded max_block_ms: send() runs on the event loop, and with the broker
     # unreachable kafka-python would otherwise block it for a minute.
     producer = make_producer(settings, max_block_ms=5000)
@@ -140,10 +149,14 @@ async def _run(
         await store.migrate()
         await store.sync_feeds(settings.feeds)
         async with Fetcher(settings.fetch, shared_host_slots=host_slots) as fetcher:
-            ingest = Ingest(settings, store, fetcher, pool, publisher, report, stopper)
+            ingest = Ingest(settings, store, fetcher, pool, publisher, report, stopper, jobs)
             poller = Poller(store, ingest.poll_feed, settings.fetch.concurrency, settings.ingest_lease_s)
             if once:
                 await poller.run_once(stopper)
+            elif ingest.pages is not None:
+                # Polls and pages side by side: a poll no longer waits for its pages,
+                # and pages have their own slots, so neither starves the other.
+                await asyncio.gather(poller.run_when_due(stopper), ingest.pages.run(stopper))
             else:
                 await poller.run_when_due(stopper)
             await ingest.close()
@@ -153,6 +166,8 @@ async def _run(
     finally:
         publisher.producer.close(timeout=10)
         await store.close()
+        if jobs is not None:
+            await jobs.close()
     log.info(
         "ingest done: %d feeds polled (%d not modified, %d errors), %d new entries, %d published, %d feed-only,"
         " %d upgraded to full text",
@@ -177,6 +192,7 @@ class Ingest:
         publisher: Publisher,
         report: IngestReport,
         stopper: Stopper,
+        jobs: PageJobStore | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -193,9 +209,20 @@ class Ingest:
         # Entries in progress across all feeds: enough to keep fetches and the
         # extraction pool busy, few enough that a stop has little in hand to finish.
         self._entry_slots = asyncio.Semaphore(2 * settings.fetch.concurrency + self._pool.workers)
+        # With page jobs, a poll queues its new entries and any worker ingests them.
+        self._jobs = jobs
+        self._jobs_done: SeenWriter | None = None
+        self.pages: PageRunner | None = None
+        if jobs is not None:
+            # Finished jobs are written in groups, like seen entries (PageJobStore.mark_seen).
+            self._jobs_done = SeenWriter(jobs)  # type: ignore[arg-type]
+            self.pages = PageRunner(jobs, self.ingest_page_job, self._jobs_done.mark, settings.fetch.concurrency,
+                                    settings.ingest_lease_s)
 
     async def close(self) -> None:
         await self._seen.close()
+        if self._jobs_done is not None:
+            await self._jobs_done.close()
 
     async def poll_feed(self, feed: FeedState) -> None:
         """Poll one feed; every failure is recorded on the feed and never escapes.
@@ -252,6 +279,9 @@ class Ingest:
         else:
             parsed = await self._parse(result)
             await self._record_warnings(feed, parsed)
+            if self._jobs is not None:
+                await self._queue_entries(feed, ref, parsed, polled_at, result)
+                return
             await self._ingest_entries(feed, ref, parsed)
         recorded = await self._store.record_success(
             feed.feed_key, polled_at, feed.interval_s, result.etag, result.last_modified
@@ -268,14 +298,37 @@ class Ingest:
             log.warning("feed %s: %s; its entries are kept", loggable_url(feed.url), message)
             await self._store.record_warning(feed.feed_key, message)
 
-    async def _ingest_entries(self, feed: FeedState, ref: FeedRef, parsed: ParsedFeed) -> None:
+    async def _new_entries(
+        self, feed: FeedState, ref: FeedRef, parsed: ParsedFeed
+    ) -> tuple[list[FeedEntry], dict[str, str], dict[str, Acknowledged]]:
+        """The entries not yet seen, their article ids, and where those already went out (from other feeds)."""
         unseen = await self._store.unseen(feed.feed_key, [e.entry_id for e in parsed.entries])
         unique = {entry.entry_id: entry for entry in parsed.entries}.values()
         new = [entry for entry in unique if entry.entry_id in unseen]
         self._report.entries_new += len(new)
         log.info("feed %s: %d entries, %d new", loggable_url(feed.url), len(parsed.entries), len(new))
         identities = {entry.entry_id: article_identity(ref.url, entry)[1] for entry in new}
-        published = await self._store.published(list(identities.values()))
+        return new, identities, await self._store.published(list(identities.values()))
+
+    async def _queue_entries(
+        self, feed: FeedState, ref: FeedRef, parsed: ParsedFeed, polled_at: datetime, result: FetchResult
+    ) -> None:
+        """Hand the new entries out as page jobs, stored with the poll's outcome in one statement (pagejobs.py)."""
+        assert self._jobs is not None and self.pages is not None
+        new, identities, published = await self._new_entries(feed, ref, parsed)
+        entries = [NewEntry(e, identities[e.entry_id], published.get(identities[e.entry_id])) for e in new]
+        queued, recorded = await self._jobs.queue_and_record(
+            feed, entries, polled_at, result.etag, result.last_modified
+        )
+        _warn_if_lease_lost(feed, recorded)
+        if queued:
+            self.pages.wake()
+        self._report.entries_pruned += await self._store.prune_entries(
+            feed.feed_key, [entry.entry_id for entry in parsed.entries], self._settings.entries_keep_days
+        )
+
+    async def _ingest_entries(self, feed: FeedState, ref: FeedRef, parsed: ParsedFeed) -> None:
+        new, identities, published = await self._new_entries(feed, ref, parsed)
         outcomes = await asyncio.gather(
             *(self.ingest_entry(feed, ref, entry, identities[entry.entry_id], published) for entry in new),
             return_exceptions=True,
@@ -310,6 +363,33 @@ class Ingest:
             await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, identity, published[identity]))
             return
         outcome = await self._page(entry, second_chance=True)
+        article, ack = await self._publish_entry(ref, entry, outcome)
+        if outcome.retry:
+            # Before the entry is marked seen: a crash in between re-publishes the
+            # entry (harmless) instead of forgetting the retry.
+            await self._store.add_page_retry(self._page_retry(feed, entry, outcome.error, attempts=1))
+        await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, article.id, ack))
+
+    async def ingest_page_job(self, job: PageJob) -> JobDone:
+        """A page handed out by the queue: fetch, extract, publish, await the ack; the queue marks it done.
+
+        A page whose job was claimed too often (it kills or stalls workers)
+        goes out feed-only without being fetched again.
+        """
+        feed, entry = job.feed(), FeedEntry.from_json(job.entry)
+        ref = self._feed_ref(feed)
+        if job.claims > MAX_JOB_CLAIMS:
+            outcome = PageOutcome(None, f"page given up after {job.claims - 1} claims that never finished")
+        else:
+            outcome = await self._page(entry, second_chance=True)
+        article, ack = await self._publish_entry(ref, entry, outcome)
+        retry = self._page_retry(feed, entry, outcome.error, attempts=1) if outcome.retry else None
+        return JobDone(SeenEntry(feed.feed_key, entry.entry_id, article.id, ack), retry)
+
+    async def _publish_entry(
+        self, ref: FeedRef, entry: FeedEntry, outcome: PageOutcome
+    ) -> tuple[RawArticle, Acknowledged]:
+        """Build the entry's article from its page (or the feed's text when there is none), publish, await the ack."""
         if outcome.page is None:
             self._report.pages_failed += 1
             link = loggable_url(entry.link or "(no link)")
@@ -317,14 +397,10 @@ class Ingest:
             log.warning("entry %s: page not extracted (%s); publishing the feed's text%s", link, outcome.error, later)
         article = build_article(ref, entry, outcome.page, outcome.error, utcnow(), self._settings.max_message_bytes)
         ack = await self._publisher.publish(article)
-        if outcome.retry:
-            # Before the entry is marked seen: a crash in between re-publishes the
-            # entry (harmless) instead of forgetting the retry.
-            await self._store.add_page_retry(self._page_retry(feed, entry, outcome.error, attempts=1))
-        await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, article.id, ack))
         self._report.published += 1
         metrics.ARTICLES_PUBLISHED.inc()
         self._report.article_ids.append(article.id)
+        return article, ack
 
     def _page_retry(self, feed: FeedState, entry: FeedEntry, error: str | None, attempts: int,
                     first_failed_at: datetime | None = None) -> PageRetry:

@@ -121,12 +121,33 @@ _V5_FEED_SOURCE = (
     " CHECK (source IN ('config', 'cli'))",
 )
 
+# Issue 9 #1: the pages of a poll are handed out one by one to any worker
+# (ingest/pagejobs.py): one job per new entry, leased like the feeds.
+_V6_PAGE_JOBS = (
+    """
+    CREATE TABLE IF NOT EXISTS ingest_page_jobs (
+        feed_key          text NOT NULL REFERENCES ingest_feeds (feed_key) ON DELETE CASCADE,
+        entry_id          text NOT NULL,
+        article_id        text NOT NULL,
+        entry             jsonb NOT NULL,
+        claims            integer NOT NULL DEFAULT 0,
+        next_attempt_at   timestamptz NOT NULL DEFAULT now(),
+        lease_owner       text,
+        lease_expires_at  timestamptz,
+        created_at        timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (feed_key, entry_id)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS ingest_page_jobs_due ON ingest_page_jobs (next_attempt_at)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "feeds and seen entries", _V1_TABLES),
     Migration(2, "feeds keyed by a hash of their URL; warnings", _V2_FEED_KEYS),
     Migration(3, "page retries", _V3_PAGE_RETRIES),
     Migration(4, "feed leases for many pollers", _V4_LEASES),
     Migration(5, "where a feed was added: config file or command line", _V5_FEED_SOURCE),
+    Migration(6, "page jobs handed out to any ingest worker", _V6_PAGE_JOBS),
 )
 SCHEMA_VERSION = max(m.version for m in MIGRATIONS)
 # Before the newsflow schema: all in public, ledger ``ingest_schema_migrations`` (versions only).

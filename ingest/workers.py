@@ -3,9 +3,10 @@
 With ``ingest_workers: N`` (N >= 1), ``newsflow ingest`` supervises N worker
 processes instead of polling itself. Each worker is a poller of its own
 (``ingest/scheduler.py``): the database hands out the feed polls, as leases,
-and the worker fetches the feed, then fetches, decodes, extracts and publishes
-every new entry's page in its own process, so no page's HTML crosses a process
-boundary (the single-process mode ships each page to its extraction pool).
+and the pages of every poll, one by one, to any worker (``ingest/pagejobs.py``);
+a worker fetches, decodes, extracts and publishes each page it takes in its own
+process, so no page's HTML crosses a process boundary (the single-process mode
+ships each page to its extraction pool).
 The per-host cap holds across the workers through shared memory
 (``ingest/hostslots.py``); the fetch limits are per request, so they hold in
 each worker as they are.

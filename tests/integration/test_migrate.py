@@ -33,8 +33,8 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 LEGACY_DUMP = Path(__file__).with_name("legacy") / "before_schema.sql"
 NEWSFLOW_TABLES = {
-    "ingest_feeds", "ingest_entries", "ingest_page_retries", "articles", "article_producers", "article_events",
-    "article_countries", "article_commodities", "kafka_offsets", "event_counts", "retag_runs", "migrations",
+    "ingest_feeds", "ingest_entries", "ingest_page_retries", "ingest_page_jobs", "articles", "article_producers",
+    "article_events", "article_countries", "article_commodities", "kafka_offsets", "event_counts", "retag_runs", "migrations",
 }
 # Rows the dump holds, by table.
 LEGACY_ROWS = {
@@ -110,7 +110,7 @@ def test_database_from_before_the_schema_is_upgraded_in_place(bare_database_url:
 
     done = newsflow("migrate", database_url=bare_database_url)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["ingest: applied 5; now at version 5", "sink: applied 6, 7; now at version 7"]
+    assert done.stdout.splitlines() == ["ingest: applied 5, 6; now at version 6", "sink: applied 6, 7; now at version 7"]
 
     with psycopg.connect(bare_database_url, autocommit=True) as conn:
         assert tables_in(conn, "public") == set()  # both old ledgers gone, every table moved
@@ -220,7 +220,7 @@ def test_a_failed_migration_is_rolled_back_and_reported(bare_database_url: str) 
 
     assert done.returncode == 1
     assert "both public.articles and newsflow.articles exist" in done.stderr, done.stderr
-    assert done.stdout.splitlines() == ["ingest: applied 5; now at version 5"]
+    assert done.stdout.splitlines() == ["ingest: applied 5, 6; now at version 6"]
     with psycopg.connect(bare_database_url) as conn:  # the sink's part changed nothing
         assert {"articles", "schema_migrations", "event_counts"} <= tables_in(conn, "public")
         assert conn.execute("SELECT count(*) FROM public.articles").fetchone()[0] == 1
