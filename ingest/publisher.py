@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -157,24 +157,37 @@ class Publisher:
 
     async def publish(self, article: RawArticle) -> Acknowledged:
         """Send and wait for the broker's acknowledgement (acks=all, idempotent producer)."""
+        return await self.send(article)
+
+    def send(self, article: RawArticle) -> Coroutine[Any, Any, Acknowledged]:
+        """Hand ``article`` to the producer now; await the result for its acknowledgement.
+
+        Split from the wait so a caller can give back what it holds (an ingest
+        entry slot) while the producer lingers for more articles to batch.
+        """
         loop = asyncio.get_running_loop()
         acked: asyncio.Future = loop.create_future()
         generation = self._generation
         try:
             future = self._producer.send(self._topic, key=article.id.encode("utf-8"), value=encode(article))
         except KafkaError as exc:
-            await self._replace_producer(generation, exc)
-            raise PublishError(f"publish failed: {type(exc).__name__}: {exc}") from exc
+            return self._failed(generation, exc, "publish failed")
         future.add_callback(lambda metadata: loop.call_soon_threadsafe(_settle, acked, metadata, None))
         future.add_errback(lambda exc: loop.call_soon_threadsafe(_settle, acked, None, exc))
+        return self._settled(acked, generation)
+
+    async def _settled(self, acked: asyncio.Future, generation: int) -> Acknowledged:
         try:
             metadata = await self._acknowledged(acked)
         except KafkaError as exc:
-            await self._replace_producer(generation, exc)
-            raise PublishError(f"publish not acknowledged: {type(exc).__name__}: {exc}") from exc
+            return await self._failed(generation, exc, "publish not acknowledged")
         partition = TopicPartition(metadata.topic, metadata.partition)
         self.targets[partition] = max(self.targets.get(partition, 0), metadata.offset + 1)
         return Acknowledged(metadata.topic, metadata.partition, metadata.offset)
+
+    async def _failed(self, generation: int, exc: KafkaError, what: str) -> Acknowledged:
+        await self._replace_producer(generation, exc)
+        raise PublishError(f"{what}: {type(exc).__name__}: {exc}") from exc
 
     async def _acknowledged(self, acked: asyncio.Future) -> Any:
         """The acknowledgement, saying every few seconds that Kafka is being waited for."""

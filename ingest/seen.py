@@ -6,7 +6,8 @@ one round trip marks many entries. A write also waits ``linger_s`` after its
 first row for others (issue 9 #4): an ingest worker finishes its entries one
 at a time (each extraction holds its event loop), so without the wait nearly
 every entry cost a transaction of its own. The entry is already published
-when it is marked; the wait only delays the end of its poll.
+when it is marked, and its entry slot given back (ingest/service.py); the
+wait only delays the end of its poll.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import contextlib
 from ingest.state import FeedStore, SeenEntry
 
 MAX_BATCH = 500
-LINGER_S = 0.1
+LINGER_S = 0.25
 
 
 class SeenWriter:

@@ -67,6 +67,11 @@ PAGE_RETRY_DELAY_S = 2.0
 PAGE_RETRY_MAX_WAIT_S = 10.0
 # A feed whose articles Kafka did not take is polled again this soon (no backoff: not its fault).
 PUBLISH_RETRY_S = 10.0
+# How long the producer holds an article for others to share its produce request.
+# A worker finishes one page every ~50 ms of extraction, so with the default 5 ms
+# nearly every article went in a request of its own (and was fetched on its own
+# by enrich): issue 9 #4. The wait delays the acknowledgement, not the next page.
+PUBLISH_LINGER_MS = 100
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/xml", "text/xml")
 
 
@@ -143,7 +148,7 @@ async def _run(
     jobs = await PageJobStore.connect(settings.database_dsn(), store.owner) if page_jobs else None
     # A bounded max_block_ms: send() runs on the event loop, and with the broker
     # unreachable kafka-python would otherwise block it for a minute.
-    producer = make_producer(settings, max_block_ms=5000)
+    producer = make_producer(settings, max_block_ms=5000, linger_ms=PUBLISH_LINGER_MS)
     publisher = Publisher(producer, settings.topics.raw, rebuild=lambda: _rebuild_producer(settings))
     try:
         await store.migrate()
@@ -349,26 +354,28 @@ class Ingest:
     async def ingest_entry(
         self, feed: FeedState, ref: FeedRef, entry: FeedEntry, identity: str, published: dict[str, Acknowledged]
     ) -> None:
-        """Fetch, extract, publish, and once acknowledged, mark seen."""
+        """Fetch, extract and send under an entry slot; once acknowledged, mark seen.
+
+        The slot bounds the pages in hand; the waits for Kafka's acknowledgement
+        (the producer lingers to batch, PUBLISH_LINGER_MS) and for the seen mark
+        happen after it is given back, so they never hold up the next page.
+        """
         async with self._entry_slots:
             if self._stopper.stopped:
                 raise Stopped()
-            await self._ingest_entry(feed, ref, entry, identity, published)
-
-    async def _ingest_entry(
-        self, feed: FeedState, ref: FeedRef, entry: FeedEntry, identity: str, published: dict[str, Acknowledged]
-    ) -> None:
-        if identity in published:
-            # Another feed already published this article: remember the entry, skip the duplicate.
-            await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, identity, published[identity]))
-            return
-        outcome = await self._page(entry, second_chance=True)
-        article, ack = await self._publish_entry(ref, entry, outcome)
+            if identity in published:
+                # Another feed already published this article: remember the entry, skip the duplicate.
+                await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, identity, published[identity]))
+                return
+            outcome = await self._page(entry, second_chance=True)
+            article, acknowledged = self._send_entry(ref, entry, outcome)
+        ack = await acknowledged
         if outcome.retry:
             # Before the entry is marked seen: a crash in between re-publishes the
             # entry (harmless) instead of forgetting the retry.
             await self._store.add_page_retry(self._page_retry(feed, entry, outcome.error, attempts=1))
         await self._seen.mark(SeenEntry(feed.feed_key, entry.entry_id, article.id, ack))
+        self._count_published(article)
 
     async def ingest_page_job(self, job: PageJob) -> JobDone:
         """A page handed out by the queue: fetch, extract, publish, await the ack; the queue marks it done.
@@ -382,25 +389,30 @@ class Ingest:
             outcome = PageOutcome(None, f"page given up after {job.claims - 1} claims that never finished")
         else:
             outcome = await self._page(entry, second_chance=True)
-        article, ack = await self._publish_entry(ref, entry, outcome)
+        article, acknowledged = self._send_entry(ref, entry, outcome)
+        ack = await acknowledged
+        self._count_published(article)
         retry = self._page_retry(feed, entry, outcome.error, attempts=1) if outcome.retry else None
         return JobDone(SeenEntry(feed.feed_key, entry.entry_id, article.id, ack), retry)
 
-    async def _publish_entry(
-        self, ref: FeedRef, entry: FeedEntry, outcome: PageOutcome
-    ) -> tuple[RawArticle, Acknowledged]:
-        """Build the entry's article from its page (or the feed's text when there is none), publish, await the ack."""
+    def _send_entry(self, ref: FeedRef, entry: FeedEntry, outcome: PageOutcome) -> tuple[RawArticle, Coroutine[Any, Any, Acknowledged]]:
+        """Hand the entry's article to the producer; the second item is the wait for its acknowledgement."""
+        article = self._article(ref, entry, outcome)
+        return article, self._publisher.send(article)
+
+    def _count_published(self, article: RawArticle) -> None:
+        self._report.published += 1
+        metrics.ARTICLES_PUBLISHED.inc()
+        self._report.article_ids.append(article.id)
+
+    def _article(self, ref: FeedRef, entry: FeedEntry, outcome: PageOutcome) -> RawArticle:
+        """The entry's article: from its page, else (said in the log) from the feed's text."""
         if outcome.page is None:
             self._report.pages_failed += 1
             link = loggable_url(entry.link or "(no link)")
             later = " and will fetch the page again later" if outcome.retry else ""
             log.warning("entry %s: page not extracted (%s); publishing the feed's text%s", link, outcome.error, later)
-        article = build_article(ref, entry, outcome.page, outcome.error, utcnow(), self._settings.max_message_bytes)
-        ack = await self._publisher.publish(article)
-        self._report.published += 1
-        metrics.ARTICLES_PUBLISHED.inc()
-        self._report.article_ids.append(article.id)
-        return article, ack
+        return build_article(ref, entry, outcome.page, outcome.error, utcnow(), self._settings.max_message_bytes)
 
     def _page_retry(self, feed: FeedState, entry: FeedEntry, error: str | None, attempts: int,
                     first_failed_at: datetime | None = None) -> PageRetry:
@@ -551,7 +563,8 @@ def _rebuild_producer(settings: Settings) -> KafkaProducer:
     """A new producer, the topics ensured first: a broker that auto-creates topics
     may otherwise have made ours, with its own partition count, while we were away."""
     ensure_topics(settings, timeout_s=5.0)
-    return make_producer(settings, max_block_ms=5000, bootstrap_timeout_ms=REBUILD_BOOTSTRAP_MS)
+    return make_producer(settings, max_block_ms=5000, linger_ms=PUBLISH_LINGER_MS,
+                         bootstrap_timeout_ms=REBUILD_BOOTSTRAP_MS)
 
 
 def _run_loop(main: Coroutine[Any, Any, T]) -> T:
