@@ -225,9 +225,9 @@ def _commodity_between(article: Article, start: int, end: int) -> bool:
     return any(m.kind == "commodity" for m in article.mentions_between(start, end))
 
 
+# "on OPEC+ output cuts", "after Saudi Arabia's export halt": a noun trigger,
+# its owner right before it, and a preposition before the owner.
 _NOUN_TRIGGER = re.compile(r"(?:output|production|supply|exports?)\s+(?:cuts?|curbs?|reductions?|cutbacks?|increases?|hikes?|halt|suspension|restrictions?|bans?)\b", re.I)
-
-
 _ADJACENT_OWNER = re.compile(r"(?:['’]s?)?\s+")
 _PREPOSITION_BEFORE = re.compile(r"\b(?:on|from|after|by|amid|despite|following|with|of|to|since|before)\s+(?:the\s+)?$", re.I)
 
