@@ -179,7 +179,7 @@ def _bare_subject(article: Article, sentence: tuple[int, int], trigger: Trigger)
     match = _BARE_SUBJECT.search(text, start, trigger.start)
     if match is None:
         return None
-    raw = match.group("name").rstrip(".,")
+    raw = re.sub(r"['’]s?$", "", match.group("name").rstrip(".,"))  # "Rio's acquisition": the owner
     name = without_legal_suffix(raw)
     if match.start() == match.start("name") > 0 and name == raw:
         return None  # a capitalised word opening a sentence ("Any", "Rains") is no name unless a suffix says so
@@ -215,7 +215,7 @@ def _quote_speaker(article: Article, sentence: tuple[int, int], trigger: Trigger
 
 
 # "Kestrel said nickel output rose": the speaker owns the statistic it reports.
-_REPORTS = re.compile(r"\b(?:said|says|reported|reports|announced|announces|posted|posts|showed|shows)\b", re.I)
+_REPORTS = re.compile(r"\b(?:said|says|reported|reports|announced|announces|posted|posts|showed|shows|revealed|reveals|disclosed|discloses)\b", re.I)
 # "Chilean copper output", "Russian crude exports": a country adjective owns a
 # statistic across a few lower-case modifiers.
 _MODIFIERS_ONLY = re.compile(r"(?:\s+[a-z][\w-]*){0,3}\s+")
@@ -374,20 +374,33 @@ def _appositions(text: str, candidates: list[Mention], end: int) -> list[tuple[i
     if text.count(",", candidates[0].end, end) < 2:
         return spans
     for mention in candidates:
-        if text.startswith(",", mention.end):
-            match = _APPOSITION.match(text, mention.end, end)
-            if match:
-                spans.append((mention.end, match.end()))
+        if not text.startswith(",", mention.end):
+            continue
+        close = text.rfind(",", mention.end + 1, end) if _RELATIVE_OPEN.match(text, mention.end, end) else -1
+        if close > mention.end and _SUBJECTLESS.match(text, close + 1, end):
+            # "Canpotex, which handles exports for Potash Corp, Agrium and
+            # Mosaic, signed a deal": a relative clause with commas of its own
+            # runs to the last comma before the verb.
+            spans.append((mention.end, close + 1))
+            continue
+        match = _APPOSITION.match(text, mention.end, end)
+        if match:
+            spans.append((mention.end, match.end()))
     return spans
+
+
+_RELATIVE_OPEN = re.compile(r",\s+(?:which|who)\s")
 
 
 # "Vale — the world's second-largest iron ore miner — halted": a closed pair of
 # dashes is an aside, not a clause break.
-_DASH_ASIDE = re.compile(r"\s[—–]\s[^—–;]{1,120}?\s[—–]\s")
+# Wire copy types the dash as two hyphens ("Canpotex -- the marketing arm of
+# Potash Corp, Agrium and Mosaic -- agreed to supply").
+_DASH_ASIDE = re.compile(r"\s(?:[—–]|--)\s(?:(?!--)[^—–;]){1,120}?\s(?:[—–]|--)\s")
 
 
 def _dash_asides(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    if text.find("—", start, end) < 0 and text.find("–", start, end) < 0:
+    if text.find("—", start, end) < 0 and text.find("–", start, end) < 0 and text.find("--", start, end) < 0:
         return []
     return [(m.start(), m.end()) for m in _DASH_ASIDE.finditer(text, start, end)]
 
@@ -460,7 +473,8 @@ def _candidates(article: Article, sentence: tuple[int, int], trigger: Trigger, k
             # "the Indian government", or an adjective right on a noun trigger
             # ("U.S. sanctions", "Chinese export curbs"); "Indian buyers" is not India.
             gap = text[mention.end : trigger.start]
-            if _GOVERNMENT.match(text, mention.end) or not gap.strip() or (_NOUN_TRIGGER_OWNERS(trigger) and _MODIFIERS_ONLY.fullmatch(gap)):
+            owns = _NOUN_TRIGGER_OWNERS(trigger) or _NOUN_TRIGGER.match(text, trigger.start)
+            if _GOVERNMENT.match(text, mention.end) or not gap.strip() or (owns and _MODIFIERS_ONLY.fullmatch(gap)):
                 out.append(Mention(mention.start, mention.end, "country", mention.name))
             continue
         if mention.kind in kinds and not text.startswith("-", mention.end) and not _inside_name(text, mention):
@@ -554,7 +568,37 @@ def _actor_for(article: Article, mention: Mention, how: str, kinds: tuple[str, .
         return Actor(country, "country", mention.start, "anaphor") if country else None
     if antecedent is None:
         return None
+    if kind == "producer":
+        antecedent = _salient(article, mention.start, antecedent, max_sentences)
     return Actor(antecedent.name, antecedent.kind, mention.start, "anaphor")
+
+
+def _salient(article: Article, position: int, found: Mention, max_sentences: int) -> Mention:
+    """"Alpha posted a loss. The company, which acquired rival Massey Energy,
+    said it ...": a pronoun stands for the last producer named as a subject,
+    not for one named later as an object."""
+    if _subject_like(article, found):
+        return found
+    first = article.sentence_index(position) - max_sentences
+    for earlier in reversed(article.mentions_between(0, found.start)):
+        if article.sentence_index(earlier.start) < first:
+            break
+        if earlier.kind == "producer" and _subject_like(article, earlier):
+            return earlier
+    return found
+
+
+# Words that put a name after its sentence's verb or inside a clause of its own.
+_NOT_SUBJECT_LEAD = re.compile(r"\b(?:which|who|that|whose|(?-i:[a-z]+ed)|buys?|bought|sells?|sold|took|takes)\b", re.I)
+
+
+def _subject_like(article: Article, mention: Mention) -> bool:
+    """The first name of its sentence, with only a few words of descriptor before it ("Coal miner Alpha")."""
+    start = article.sentences[article.sentence_index(mention.start)][0]
+    if any(m.kind in ("producer", "country") for m in article.mentions_between(start, mention.start)):
+        return False
+    before = article.text[start : mention.start]
+    return len(before.split()) <= 5 and not _PREPOSITION.search(before) and not _OBJECT_OF_VERB.search(before) and not _NOT_SUBJECT_LEAD.search(before)
 
 
 _KINGDOMS = frozenset(

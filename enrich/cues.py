@@ -18,20 +18,21 @@ from enrich.vocabulary import CUES
 # would rather cut"): negation and modality before it belong to the first.
 _VP_START = re.compile(r"(?:,|\band\b|\bbut\b|\bor\b)\s+(?=(?:also\s+|then\s+|rather\s+|instead\s+)?(?:would|will|could|can|may|might|did|does|do|has|had|have|is|was|were|are|should|must|\w+ed)\b)", re.I)
 _NEGATION = re.compile(
-    r"\b(?:not|never|no\s+plans?|no\s+intention|den(?:y|ies|ied|ying)|rul(?:ed|es|ing)\s+out|refus(?:e|ed|es|ing)\s+to"
+    # ("did not rule out a cut" leaves it possible: see _POSSIBLE.)
+    r"\b(?:not(?!\s+(?:to\s+)?rule\s+out)|never|no\s+plans?|no\s+intention|den(?:y|ies|ied|ying)|rul(?:ed|es|ing)\s+out|refus(?:e|ed|es|ing)\s+to"
     r"|reject(?:ed|s|ing)?\s+(?:reports|suggestions|claims|speculation|calls)|dismiss(?:ed|es|ing)?\s+(?:reports|speculation|suggestions|claims)"
     r"|(?:has|have|had)\s+yet\s+to|fail(?:ed|s)?\s+to|nor|cannot|call(?:ed|s|ing)?\s+off|unlikely|improbable"
     # "decided against raising output", "no longer interested in buying",
     # "dropped an effort to force producers to cut"
     r"|(?:decid|vot|opt|argu)(?:e|es|ed|ing)\s+against|no\s+longer\s+(?:interested|plans?|intends?|wants?|seeks?|going)"
-    r"|(?:dropp|scrapp|shelv|abandon)(?:ed|ing)?\s+(?:its\s+|their\s+|the\s+|an?\s+)?(?:plans?|efforts?|attempts?|bids?|proposals?)\s+to)\b|n['’]t\b|\bdeclined\s+to\s*$",
+    r"|(?:dropp|scrapp|shelv|abandon)(?:ed|ing)?\s+(?:its\s+|their\s+|the\s+|an?\s+)?(?:plans?|efforts?|attempts?|bids?|proposals?)\s+to)\b|n['’]t\b(?!\s+rule\s+out)|\bdeclined\s+to\s*$",
     re.I,
 )
 _POSSIBLE = re.compile(
     r"\b(?:may|might|could|consider(?:s|ing)?|weigh(?:s|ing)?|mull(?:s|ing|ed)?|explor(?:e|es|ing)|stud(?:y|ies|ying)"
     r"|discuss(?:es|ing)?|in\s+talks|talks\s+to|possibl[ey]|potential(?:ly)?|likely|unlikely|(?:is|are|was|were)\s+expected\s+to"
     r"|threaten(?:s|ed|ing)?\s+to|seek(?:s|ing)?\s+to|sought\s+to|look(?:s|ing)?\s+(?:to|at)|propos(?:e|es|ed|ing|al)"
-    r"|whether|if|option|contemplat(?:e|es|ing)|could\s+be|reviewing|assessing|evaluating)\b",
+    r"|whether|if|option|contemplat(?:e|es|ing)|could\s+be|reviewing|assessing|evaluating|(?:not|(?:did|do|does|wo|would|ca|could)n['’]t)\s+(?:to\s+)?rule\s+out)\b",
     re.I,
 )
 _PLANNED = re.compile(

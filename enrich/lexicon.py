@@ -69,8 +69,8 @@ _STAT_AUX = (
 )
 _STAT_UP = (
     r"(?:rose|risen|rises|increased|increases|climbed|climbs|jumped|jumps|grew|grown|grows|surged|surges|gained|gains|expanded|added|adds|(?:gone|went|moved|picked)\s+up"
-    r"|doubled|tripled|recovered|rebounded|edged\s+up|(?:was|were|is|are)\s+up|hit\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)"
-    r"|reached\s+(?:a\s+)?(?:[\w-]+\s+)?(?:record|high)|topped|(?:rising|climbing|growing|increasing|jumping)(?=\s+(?:to|by)\s+[\d$]))\b"
+    r"|doubled|tripled|recovered|rebounded|edged\s+up|(?:was|were|is|are)\s+up|hit\s+(?:a\s+)?(?:[\w-]+\s+)?(?:records?|highs?)"
+    r"|reached\s+(?:a\s+)?(?:[\w-]+\s+)?(?:records?|highs?)|topped|(?:rising|climbing|growing|increasing|jumping)(?=\s+(?:to|by)\s+[\d$]))\b"
 )
 _STAT_DOWN = (
     r"(?:fell|fallen|falls|dropped|drops|declined|declines|decreased|decreases|slipped|slumped|plunged|plummeted|tumbled|shrank"
@@ -239,10 +239,20 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
     # "both nations will boost crude exports": more sold.
     lex.add("sales", "boost boosts boosted boosting raise raises raised raising increase increases increased increasing ramp ramped",
             r"(?:\s+up)?" + _GAP2 + r"(?:crude\s+|oil\s+|gas\s+|LNG\s+|coal\s+|(?!and\b|or\b)[\w-]+\s+)?exports\b(?!\s+(?:of\s+)?(?:cars?|vehicles?|goods))", objects="exports", confidence=0.8)
+    # "agreed to supply Japanese buyers", "a deal to supply Indian customers with potash":
+    # customers contracted (not "will keep supplying customers", nor the noun).
+    lex.add("sales", "supply", r"\s+(?:(?:its|their|the|some|all|[\w-]+)\s+){0,2}?" + _CUSTOMERS + r"\b",
+            veto_left=r"(?:(?<!\bto)\s|\b(?!(?:agreed|agree|agrees|agreeing|deal|deals|agreement|agreements|contract|contracts|signed|pledged|offered|won|bid|tender)\b)[\w-]+\s+to\s)", confidence=0.8)
     # "shipped a record 191.6 million tons", "agreed to supply 800,000 tonnes": a quantity sold.
     lex.add("sales", "supplied supplies supply shipped ships ship delivered delivers deliver exported exports export",
             r"(?:\s+(?:a|an|the|record|about|around|some|nearly|almost|over|more|than|roughly|up|to|an\s+estimated|at\s+least|as\s+much\s+as))*\s+[$€£]?\d",
             veto_left=_RELATIVE, confidence=0.85)
+
+
+# Before a bare "cuts", only an owner and these modifiers: not "job cuts", not
+# "deserved deeper cuts" (a verb's object), not "price cuts".
+_OWNERS_CUT_MODIFIERS = r"(?:voluntary|additional|extra|output|production|supply|oil|crude|further|deep|deeper|own|its|their|the|these|those|agreed|pledged|planned|joint|collective|unilateral|bpd|b/d|barrels?|tonnes?|million|mln)"
+_NOT_AN_OWNERS_CUT = r"\b(?!" + _OWNERS_CUT_MODIFIERS + r"\b)(?-i:[a-z])[\w-]*\s+(?:" + _OWNERS_CUT_MODIFIERS + r"\s+)?"
 
 
 def _production_rules(lex: Lexicon) -> None:
@@ -277,7 +287,7 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "place places placed placing put puts putting", r"(?:\s+[\w'’.-]+){1,10}?\s+(?:on|into|under)\s+care\s+and\s+maintenance\b")
     # "Saudi crude output will fall to 9.8 million bpd": the owner (possessive or adjective) acts.
     lex.add("output_cut", "output production", r"(?:\s+[\w'’-]+){0,4}?\s+(?:to|would|will|could|may)\s+(?:fall|decline|drop|shrink|contract|decrease)\b", actor_inside=True, strict_subject=True)
-    lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand)\b", actor_inside=True, strict_subject=True)
+    lex.add("output_increase", "output production", r"(?:\s+[\w'’-]+){0,10}?\s+(?:to|would|will|could|may)\s+(?:rise|climb|increase|grow|jump|expand|(?:reach|hit|top)\s+(?:a\s+)?(?:new\s+|all-time\s+|record\s+)?(?:records?|highs?|peak))\b", actor_inside=True, strict_subject=True)
     # Production reported as a statistic counts (the convention, enrich/gold/CONVENTION.md): "Kestrel
     # Mining's nickel output rose 8%", "Chilean copper production fell to 410,000 t",
     # "output at Glencore's Mutanda mine dropped". The owner is the actor.
@@ -305,6 +315,12 @@ def _production_rules(lex: Lexicon) -> None:
     # "rallied on cuts from Saudi Arabia": the cutter follows.
     lex.add("output_cut", "cuts cutbacks", r"\s+(?:by|from)\s+(?:the\s+)?(?=(?-i:[A-Z]))", actor_after=True, confidence=0.8,
             veto_left=r"\b(?:job|jobs|price|rate|interest|tax|spending|cost|budget|dividend|staff|workforce|capex|investment)\s+")
+    # "following OPEC+ cuts", "Saudi Arabia's voluntary cuts have tightened supply": a
+    # bare noun with a producer or state as its owner (strict: only the owner
+    # acts). Not a verb with an object ("Alcoa cuts jobs", "cuts in prices").
+    lex.add("output_cut", "cuts cutbacks",
+            r"(?=\s*(?:[.,;:)]|$)|\s+(?:and|have|has|had|are|were|will|would|could|may|is|was|from|since|that|which|impact\w*|help\w*|support\w*|took|take|kept|keep|remain\w*|tighten\w*|lift\w*|boost\w*|offset\w*)\b)",
+            strict=True, confidence=0.8, veto_left=_NOT_AN_OWNERS_CUT)
     # A production quota kept is a cut; one rejected or exceeded is a cut negated.
     quota = r"(?:\s+(?:its|their|the|a|an|new|own|opec|opec\+|production|output|oil|crude|export|agreed|assigned|allotted|lower|reduced))*\s+quotas?\b"
     lex.add("output_cut", "keep keeps keeping kept stay stays stayed abide abides abided comply complies complied stick sticks stuck adhere adheres adhered respect respects respected honour honours honoured honor honors honored",
@@ -329,6 +345,12 @@ def _production_rules(lex: Lexicon) -> None:
     # "opposed production cut proposals": a cut refused.
     lex.add("output_cut", "oppose opposes opposed opposing reject rejects rejected rejecting resist resists resisted block blocks blocked veto vetoed",
             r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,4}?\s+(?:output|production|supply)\s+(?:cuts?|curbs?|reductions?)\b", negates=True, objects="output production supply")
+    # "dismissed talk of output cuts", "downplayed output cuts": a cut refused.
+    lex.add("output_cut", "downplay downplays downplayed downplaying dismiss dismisses dismissed dismissing",
+            r"(?:\s+(?!and\b|but\b)[\w'’+-]+){0,6}?\s+(?:output|production|supply)\s+(?:cuts?|curbs?|reductions?)\b", negates=True, objects="output production supply")
+    # "won't be joining voluntary oil cuts": joining a cut is cutting.
+    lex.add("output_cut", "join joins joined joining",
+            r"\s+(?:the\s+|its\s+|their\s+)?(?:(?:voluntary|oil|crude|output|production|supply|opec\+?|collective|global|further|new)\s+)+(?:cuts|curbs|reductions|cutbacks)\b")
     # "OPEC+ agreed to cut 2 million bpd", "would voluntarily cut an additional 1 million
     # barrels per day", "will add 500,000 b/d": a volume cut or added is output.
     volume = (
@@ -469,6 +491,12 @@ def _trade_rules(lex: Lexicon) -> None:
             denies=True, objects="exports shipments supplies sales loadings deliveries")
 
 
+# "agreed to buy much larger Phelps Dodge", "bought privately held Foo": closed-class
+# words a buyer puts before its target's name (an open gap would take "more Russian
+# crude" for a company).
+_BUYERS_ADJECTIVES = r"(?:much\s+|far\s+)?(?:larger|smaller|bigger|struggling|troubled|ailing|debt-laden|indebted|privately[\s-]held|family-owned|state-owned|[a-z]+-based|[a-z]+-listed)\s+"
+
+
 def _corporate_rules(lex: Lexicon) -> None:
     # "a 40% operating working interest in", "a 50 percent stake for $3.1 billion" (not "Anglo's
     # stake": its owner sells it, and would be taken for the buyer)
@@ -476,13 +504,13 @@ def _corporate_rules(lex: Lexicon) -> None:
              r"(?:stake|interest|holding)\s+(?:in|from|for\s+[$€£])")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchases purchasing", r"\s+" + stake)
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
-            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|(?:[\w-]+\s+){0,4}?(?:producer|miner|driller|explorer|company|firm|group)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
+            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|" + _BUYERS_ADJECTIVES + r"|(?:[\w-]+\s+){0,4}?(?:producer|miner|driller|explorer|company|firm|group)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
-            r"(?!\s+back)" + _GAP2.replace("{0,2}", "{0,3}") + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
-    lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?:(?:rival|smaller|fellow|[\w-]+)\s+(?:miner|producer|company|firm|group|driller|steelmaker|refiner)\s+)?(?=(?-i:[A-Z]))")
+            r"(?!\s+back)" + _GAP2.replace("{0,2}", "{0,5}") + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
+    lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?:(?:rival|smaller|fellow|[\w-]+)\s+(?:miner|producer|company|firm|group|driller|steelmaker|refiner)\s+|(?:rival|smaller|larger|fellow)\s+)?(?=(?-i:[A-Z]))")
     lex.add("acquisition", "takeover acquisition purchase", r"\s+of\s+(?:a|an)\s+(?:[\d.]+\s*(?:%|percent|per\s+cent)\s+)?(?:[\w-]+\s+){0,2}?(?:stake|interest)\s+in\b")
     lex.add("acquisition", "merger", r"\s+with\s+(?:[a-z][\w-]*\s+){0,3}(?=(?-i:[A-Z]))")
-    lex.add("acquisition", "takeover acquisition bid offer approach proposal",
+    lex.add("acquisition", "takeover acquisition bid bids offer offers approach proposal",
             r"\s+(?:proposal\s+|offer\s+|bid\s+|approach\s+)?from\s+(?:(?:another|rival|fellow|the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:miner|producer|company|firm|group|driller|steelmaker|refiner|trader|house),?\s+)?(?=(?-i:[A-Z]))",
             modality="possible", confidence=0.8, actor_after=True)
     lex.add("acquisition", "merge merges merged merging", r"\s+with\b")
@@ -502,7 +530,7 @@ def _corporate_rules(lex: Lexicon) -> None:
     # "Falconbridge has been taken over by Xstrata": the agent acquires.
     lex.add("acquisition", "taken", r"\s+over(?=\s+by\b)")
     lex.add("acquisition", "bid bids offer offers offered approach approaches",
-            r"\s+(?:(?:of\s+|worth\s+|valued\s+at\s+)?(?:about\s+|around\s+|nearly\s+|up\s+to\s+)?(?:[A-Z]{0,2}\$|US\$|C\$|A\$|£|€)?[\d.,]+\s*(?:billion|million|bln|mln|bn|m)?\s+(?:(?:a\s+share|per\s+share|in\s+cash)\s+)?)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))" + _NOT_A_DATE,
+            r"\s+(?:(?:of\s+|worth\s+|valued\s+at\s+)?(?:about\s+|around\s+|nearly\s+|up\s+to\s+)?(?:[A-Z]{0,2}\$|US\$|C\$|A\$|£|€)?[\d.,]+\s*(?:billion|million|bln|mln|bn|m)?\s+(?:(?:a\s+share|per\s+share|in\s+cash)\s+)?)?(?:proposal\s+)?(?:to\s+(?:buy|acquire|take\s+over)|for)\s+(?=(?-i:[A-Z]))" + _NOT_A_DATE,
             modality="planned", confidence=0.8)
     # "Alcan rejected a $28.4 billion bid by Alcoa": the bidder is the agent.
     lex.add("acquisition", "bid bids takeover", r"(?=\s+by\s+(?:[\w'’-]+\s+){0,2}?(?-i:[A-Z]))", agent_only=True, modality="planned", confidence=0.75)
