@@ -20,8 +20,9 @@ PROVENANCE = ("id", "register", "published", "repo", "path", "commit", "licence"
 # (CC0 press releases and CC BY Wikinews): the scores when last raised, rounded
 # down. Raise them when the tagger improves; the full corpus needs local texts
 # (``python -m enrich.eval enrich/corpus``).
-IN_REPO_TRIPLE_F1_FLOOR = 0.43
-IN_REPO_FALSE_EVENT_ARTICLES_CEILING = 11
+# (115 articles since final23's 25 CC0 texts: F1 0.510, 16 false-event articles.)
+IN_REPO_TRIPLE_F1_FLOOR = 0.50
+IN_REPO_FALSE_EVENT_ARTICLES_CEILING = 16
 
 
 def rows(path):
@@ -75,7 +76,7 @@ def test_regression_floors_on_the_texts_in_the_repository(tmp_path):
     path = tmp_path / "in_repo.yaml"
     path.write_text(yaml.safe_dump(items, allow_unicode=True), encoding="utf-8")
     report = evaluate(path)
-    assert report.articles == len(items) >= 70
+    assert report.articles == len(items) >= 115
     assert report.triples.f1 >= IN_REPO_TRIPLE_F1_FLOOR, report.triples
     assert report.with_false_events <= IN_REPO_FALSE_EVENT_ARTICLES_CEILING
 
