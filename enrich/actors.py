@@ -169,7 +169,7 @@ _BARE_SUBJECT = re.compile(
 _PRODUCING_WORDS = re.compile(r"\b(?:smelt\w*|mining|mines?|mined|output|production|refiner(?:y|ies)|drill\w*|oilfields?|wells?|harvest\w*)\b", re.I)
 _NOT_A_PRODUCER_NAME = re.compile(
     r"^(?:The|A|An|It|This|That|These|Those|They|We|He|She|Analysts?|Traders?|Officials?|Sources?|Reuters|Bloomberg|Market|Markets|Prices?|Shares|Stocks|Report|Data|Chatter|Update|Exclusive"
-    r"|Mr|Mrs|Ms|Dr|President|Minister|Chief|CEO|Chairman|Government|Ministry|Court|Police|Company|Group|Workers|Miners|Unions?)\b"
+    r"|Mr|Mrs|Ms|Dr|President|Minister|Chief|CEO|Chairman|Government|Ministry|Court|Police|Company|Group|Workers|Miners|Unions?|Central|Federal|Story)\b"
 )
 
 
@@ -187,9 +187,20 @@ def _bare_subject(article: Article, sentence: tuple[int, int], trigger: Trigger)
         return None  # a known name would have been found already: this is a person, a place or a title
     if not (any(m.kind == "commodity" for m in article.mentions_between(*sentence)) or _PRODUCING_WORDS.search(text, *sentence)):
         return None  # "Airbus sold more planes": makers of finished goods are no producers
-    if " " not in name and len(name) < 3:
-        return None
+    if " " not in name and (len(name) < 3 or (len(article.sentences) > 1 and not _named_again(text, name, match.start("name")))):
+        return None  # "Protest halts Chevron plant": a headline's first word, never again a name
+    if _STORM_NAME.search(text) and re.search(r"\b(?:Hurricane|Storm|Typhoon|Cyclone)\s+" + re.escape(name) + r"\b", text):
+        return None  # "Humberto shuts 3 refineries"
     return Actor(name, "producer", match.start("name"), "subject")
+
+
+_STORM_NAME = re.compile(r"\b(?:Hurricane|Storm|Typhoon|Cyclone)\s+(?-i:[A-Z])")
+
+
+def _named_again(text: str, name: str, start: int) -> bool:
+    """Whether a one-word name also stands capitalised inside a sentence
+    ("which Humberto raked", "shares in Kestrel"), not only where any word is."""
+    return any(other.start() != start for other in re.finditer(r"(?<=[a-z,;:(]\s)" + re.escape(name) + r"\b", text))
 
 
 _QUOTE_WE = re.compile(r"[\"“](?:[^\"”]*?\s)?(?:we|our|we['’]ll|we['’]re)\s", re.I)

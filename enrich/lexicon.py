@@ -548,6 +548,12 @@ def _corporate_rules(lex: Lexicon) -> None:
             r"(?:\s+[\w'’.-]+){1,8}?\s+(?:mines?|assets?|stakes?|units?|business(?:es)?|divisions?|operations|subsidiar(?:y|ies)|interests?|shares|holdings?)"
             r"(?:\s+(?:in|at)(?:\s+[\w'’.-]+){1,6}?)?(?:\s+for\s+[$€£]?[\w.,$€£]+(?:\s+(?:million|billion|mln|bln|bn|m))?)?\s+to\s+(?=(?:rival\s+|the\s+)?(?-i:[A-Z]))",
             actor_after=True, confidence=0.8, objects="mine mines asset assets stake stakes unit units business businesses division divisions operations subsidiary subsidiaries interest interests shares holding holdings")
+    # "Tata Steel wins Corus with $12 bln offer", "Vale won Inco after a bidding war".
+    lex.add("acquisition", "win wins won",
+            r"\s+(?=(?-i:[A-Z])[\w&.-]+(?:\s+(?-i:[A-Z])[\w&.-]+){0,2}\s+(?:with|after|in\s+a|for\s+[$€£]))", confidence=0.8)
+    # "Alcoa withdrew its offer", "BHP dropped its hostile bid": a bid given up.
+    lex.add("acquisition", "withdraw withdraws withdrew withdrawn withdrawing abandon abandons abandoned abandoning drop drops dropped dropping",
+            r"\s+(?:its|their|the|a)\s+(?:[\w$.,-]+\s+){0,3}?(?:offer|bid|takeover\s+(?:offer|bid|attempt|approach)|approach)\b(?!\s+prices?)", denies=True, confidence=0.8)
     # "would not make a firm offer", "made a formal bid": a takeover offer, not yet agreed.
     lex.add("acquisition", "make makes made making", r"\s+(?:a|an)\s+(?:firm|formal|binding|takeover|improved|revised|new|cash|all-share|higher)\s+(?:takeover\s+|cash\s+)?(?:offer|bid|proposal)\b", modality="planned", confidence=0.8)
     lex.add("force_majeure", "force", r"\s+majeure\b")

@@ -248,10 +248,13 @@ def _name_before(text: str, end: int, max_words: int = 6, gap: bool = False) -> 
 _CONNECTORS_FIRST = frozenset("&")
 
 
+_TICKER_WORD = re.compile(r"[A-Z0-9]{1,6}\.[A-Z]{1,2}")
+
+
 def _clean(name: str) -> str | None:
     name = _NAME_HEAD.sub("", name.strip(" .,'’"))
     name = _CORP_TAIL.sub("", name).strip(" .,")
-    words = name.split()
+    words = [w for w in name.split() if not _TICKER_WORD.fullmatch(w)]  # "Copec COP.SN"
     # "Australia's Macarthur Coal", "Qatar's Energy Minister": the owner's possessive is not the name.
     while words and (words[0] in _STOP_NAMES or words[0].endswith(("'s", "’s"))):
         words.pop(0)

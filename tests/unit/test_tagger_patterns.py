@@ -609,6 +609,9 @@ def test_a_ban_on_exporting_a_drug_is_no_commodity_export_ban():
         ("Canpotex -- the export arm of Nutrien and Mosaic -- signed a deal to supply Japanese customers.", "Canpotex", "sales", False),
         # A production record reached.
         ("Iraq's crude oil output will reach a record high by the end of June, its oil minister said.", "Iraq", "output_increase", False),
+        # A company won, and a bid given up.
+        ("Sweden's Boliden wins Kemira with $2 bln offer.", "Boliden", "acquisition", False),
+        ("Alcoa withdrew its offer after markets closed on Friday.", "Alcoa", "acquisition", True),
     ],
 )
 def test_real_text_misses_of_the_sixth_session(text, actor, action, negated):
@@ -623,6 +626,10 @@ def test_real_text_misses_of_the_sixth_session(text, actor, action, negated):
         ("China said it deserved deeper cuts.", ("China", "output_cut")),
         ("Vale announced job cuts.", ("Vale", "output_cut")),
         ("Tight supply to customers lifted copper prices.", ("copper", "sales")),
+        # A headline's first word that the story never uses as a name again; a storm.
+        ("Blockade halts Chevron oil plant in Nigeria. The blockade at the gates of the flow station began on Monday.", ("Blockade", "output_cut")),
+        ("Hortensia shuts 2 refineries, oil jumps. Hurricane Hortensia hit Texas early on Thursday.", ("Hortensia", "output_cut")),
+        ("China wins WTO case over copper export duties.", ("China", "acquisition")),
     ],
 )
 def test_what_the_sixth_sessions_rules_must_not_take(text, wrong):
@@ -632,3 +639,8 @@ def test_what_the_sixth_sessions_rules_must_not_take(text, wrong):
 def test_not_ruling_out_a_cut_leaves_it_possible():
     assert ("Kuwait", "output_cut", False, "possible") in events_of("Kuwait did not rule out further output cuts.")
     assert ("Kuwait", "output_cut", False, "possible") in events_of("Kuwait didn't rule out further output cuts.")
+
+
+def test_a_ticker_after_an_uncatalogued_name_is_not_part_of_it():
+    found = pairs("Industrial conglomerate Ravenna RVN.SN, one of the world's biggest producers of cellulose, said it halted mining operations after the quake.")
+    assert ("Ravenna", "output_cut") in found and not {a for a, _ in found if "RVN" in a}
