@@ -32,7 +32,7 @@ from newsflow.models import Event, Producer, Tags
 
 # Bump on every change to what the tagger outputs: `newsflow retag` keys its runs by it,
 # and subscribers read it from each enriched record.
-TAGGER_VERSION = "rules-2.4"
+TAGGER_VERSION = "rules-2.5"
 # Cue words the event grammar looks up by position (enrich.cues, enrich.actors).
 _CUE_ROLES = frozenset({"negation", "possible", "planned", "break", "move", "anaphor", "time", "forecast", "future"})
 
@@ -335,11 +335,13 @@ def _producers(mentions: list[ProducerMention], taxonomy: Taxonomy) -> list[Prod
 # Actions that present their actor as producing, exporting or supplying
 # (enrich/gold/CONVENTION.md, "Who is a producer"): a country that does them is one.
 _PRODUCING_ACTIONS = frozenset({"sales", "sales_halt", "sales_resume", "supply_restriction", "output_cut", "output_increase", "price_cut", "price_increase"})
-# "Ghana, the world's second-largest cocoa grower", "top exporter Indonesia".
+# "Ghana, the world's second-largest cocoa grower", "top exporter Indonesia",
+# "Saudi Arabia, the de facto leader of OPEC".
 _PRODUCER_APPOSITION = re.compile(
     r",\s+(?:the\s+)?(?:world['’]s\s+|globe['’]s\s+|Africa['’]s\s+|Asia['’]s\s+|Europe['’]s\s+|a\s+|an\s+|one\s+of\s+the\s+|another\s+)?"
     r"(?:(?:No\.?\s*\d|number\s+\w+|top|biggest|largest|leading|major|main|key|second|third|fourth|fifth|[\w-]+-(?:largest|biggest|ranked))\s+){0,3}"
-    r"(?:[\w-]+\s+){0,3}?(?:producers?|exporters?|growers?|miners?|suppliers?|sellers?)\b",
+    r"(?:[\w-]+\s+){0,3}?(?:producers?|exporters?|growers?|miners?|suppliers?|sellers?)\b"
+    r"|,\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,3}?(?:leader|member|kingpin|linchpin|heavyweight|founder)\s+of\s+(?:the\s+)?(?:OPEC|Organization\s+of\s+(?:the\s+)?Petroleum)",
     re.I,
 )
 
@@ -347,25 +349,38 @@ _PRODUCER_APPOSITION = re.compile(
 # "Brazil's soybean crop", "Brazilian sugar mills", "cotton exports from India",
 # "Ghana produced 800,000 t": a country presented as producing or exporting.
 _PRODUCING_AFTER = re.compile(
-    r"(?:['’]s?)?(?:\s+(?!and\b|or\b)[a-z][\w-]*){0,3}\s+(?:production|output|crops?|harvests?|exports?|exporters?|producers?|farmers|growers|mills|miners|shipments|plantings|acreage|supply)\b"
+    r"(?:['’]s?)?(?:\s+(?!and\b|or\b)[a-z][\w-]*){0,3}\s+(?:production|output|crops?|harvests?|exports?(?!\s+(?:controls?|curbs?|bans?|restrictions?|duties|dut(?:y|ies)|tax(?:es)?|licen[cs]es?|rules|regime|quotas?)\b)|exporters?|producers?|farmers|growers|mills|miners|shipments|plantings|acreage|supply)\b"
     r"|\s+(?:(?:has|have|had|also|is|was)\s+)?(?:produces|produced|producing|exports|exported|exporting|harvested|grows|grew|ships|shipped|mines|mined|pumps|pumped|sold|sells)\b"
 )
 _PRODUCING_BEFORE = re.compile(
-    r"\b(?:production|output|crops?|harvests?|exports?|farmers|growers|producers?|mills|shipments|exporters?)\s+(?:in|from|of|by)\s+(?:the\s+)?(?:[\w-]+\s+)?$", re.I
+    r"\b(?:production|output|crops?|harvests?|exports?|farmers|growers|producers?|mills|shipments|exporters?)\s+(?:in|from|of|by)\s+(?:the\s+)?(?:[\w-]+\s+)?$"
+    # "top exporters Saudi Arabia and Russia", "supply from Iraq, Nigeria and Russia",
+    # "imports of uranium from Russia": a seller named before or after its goods.
+    r"|\b(?:top|biggest|largest|leading|major|key|fellow)\s+(?:[\w-]+\s+){0,2}?(?:producers?|exporters?|suppliers?|growers?),?\s+(?:the\s+)?$"
+    # "OPEC members Saudi Arabia and Kuwait", "OPEC+ ally Russia": a cartel's member produces.
+    r"|\bOPEC\+?\s+(?:[\w-]+\s+)?(?:members?|ally|allies|producers?|heavyweights?|kingpin|leader|linchpins?|partners?|nations?|countries)\s+(?:the\s+)?$"
+    r"|\b(?:supply|supplies|deliveries|flows|imports?|purchases?|cargoes|barrels)\s+(?:of\s+(?:[\w-]+\s+){1,3})?from\s+(?:the\s+)?$",
+    re.I,
 )
+# "... from Iraq, Nigeria, Iran and Russia": the rest of a list after its first country.
+_LIST_NEXT = re.compile(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:the\s+)?$")
 
 
 def _producing_countries(text: str, matches: list[Match], events: list[Event], known: set[str], article: Article) -> list[Producer]:
     """Countries the text presents as producing or exporting, with kind ``country``."""
     names = [e.actor for e in events if e.action in _PRODUCING_ACTIONS]
+    previous = None  # the last country taken from a "before" context, for the list after it
     for m in matches:
         if m.phrase.kind not in ("country", "country_adj") or not article.commodities:
             continue
+        listed = previous is not None and m.phrase.kind == "country" and _LIST_NEXT.fullmatch(text, previous.end, m.start)
+        previous = None
         if m.phrase.kind == "country" and _PRODUCER_APPOSITION.match(text, m.end):
             names.append(m.phrase.target)
-        elif _PRODUCING_AFTER.match(text, m.end) or _PRODUCING_BEFORE.search(text, max(0, m.start - 40), m.start):
+        elif listed or _PRODUCING_AFTER.match(text, m.end) or _PRODUCING_BEFORE.search(text, max(0, m.start - 40), m.start):
             if _commodity_in_sentence(article, m.start):
                 names.append(m.phrase.target)
+                previous = m
     countries = {m.phrase.target for m in matches if m.phrase.kind in ("country", "country_adj")}
     found = [name for name in dict.fromkeys(names) if name in countries and name not in known]
     return [

@@ -644,3 +644,23 @@ def test_not_ruling_out_a_cut_leaves_it_possible():
 def test_a_ticker_after_an_uncatalogued_name_is_not_part_of_it():
     found = pairs("Industrial conglomerate Ravenna RVN.SN, one of the world's biggest producers of cellulose, said it halted mining operations after the quake.")
     assert ("Ravenna", "output_cut") in found and not {a for a, _ in found if "RVN" in a}
+
+
+@pytest.mark.parametrize(
+    ("text", "countries"),
+    [
+        ("Crude rose as markets weighed supply cuts by top exporters Saudi Arabia and Russia.", {"Saudi Arabia", "Russia"}),
+        ("Worries over crude supply from Iraq, Nigeria, Iran and Libya lifted prices.", {"Iraq", "Nigeria", "Iran", "Libya"}),
+        ("Parliament voted to ban imports of uranium products from Russia.", {"Russia"}),
+        ("Analysts expect Kuwait, a founder member of OPEC, to keep its crude exports flat.", {"Kuwait"}),
+        ("Oil rallied, aided by export curbs from OPEC+ ally Kazakhstan.", {"Kazakhstan"}),
+    ],
+)
+def test_countries_presented_as_producing(text, countries):
+    found = {p.name for p in tag(text, PUBLISHED).producers if p.kind == "country"}
+    assert countries <= found, found
+
+
+def test_a_country_that_controls_exports_is_no_producer_for_it():
+    found = {p.name for p in tag("Kestrel Mining can now refine rare earths hit by new Chinese export controls.", PUBLISHED).producers}
+    assert "China" not in found
