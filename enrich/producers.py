@@ -54,7 +54,7 @@ _CORP_TAIL = re.compile(rf"(?:,?\s+{_CORP})+$")
 _NAME_HEAD = re.compile(r"^(?:(?:PT|JSC|PJSC|OJSC|OAO|ZAO|[A-Z][\w.]*-(?:listed|based|owned|controlled|run|headquartered))\s+)+")
 # Industry bodies, funds and indices are named like companies but produce nothing.
 _NOT_A_COMPANY = re.compile(
-    r"(?:\s+[A-Z][\w&.-]*){0,2}\s+(?:Regulatory|Council|Trust|Fund|Association|Institute|Exchange|Bank|Index|ETF|Board|Agency|Survey|Commission|Ministry"
+    r"(?:\s+(?:[A-Z][\w&.-]*|&)){0,3}\s+(?:Regulatory|Council|Trust|Fund|Association|Institute|Exchange|Bank|Index|ETF|Board|Agency|Survey|Commission|Ministry|Minister|Reserves?"
     r"|Department|Forum|Union|Federation|Chamber|Society|Organi[sz]ation|Authority|Bureau|Research|Capital|Partners|Securities"
     r"|Markets|Price|Prices|Futures)\b"
 )
@@ -99,10 +99,15 @@ def catalogue_mentions(text: str, matches: list[Match], sentence_starts: list[in
             by_name.setdefault(match.phrase.target, []).append(match)
     mentions = []
     for name, found in by_name.items():
-        if name in ambiguous and not _trusted(text, found, sentence_starts):
+        # "Energy and Mineral Resources Minister": a ministry's name, not the miner.
+        found = [m for m in found if not _OFFICE_AFTER.match(text, m.end)]
+        if not found or (name in ambiguous and not _trusted(text, found, sentence_starts)):
             continue
         mentions.extend(ProducerMention(m.start, m.end, name, True) for m in found)
     return mentions
+
+
+_OFFICE_AFTER = re.compile(r"\s+(?:Minister|Ministry|Department|Agency|Regulator|Commission)\b")
 
 
 def _trusted(text: str, found: list[Match], sentence_starts: list[int]) -> bool:

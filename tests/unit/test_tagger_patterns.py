@@ -664,3 +664,15 @@ def test_countries_presented_as_producing(text, countries):
 def test_a_country_that_controls_exports_is_no_producer_for_it():
     found = {p.name for p in tag("Kestrel Mining can now refine rare earths hit by new Chinese export controls.", PUBLISHED).producers}
     assert "China" not in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Deputy Energy and Mineral Resources Minister Susilo said Freeport could restart copper mining.",
+        "The data showed crude inventories in the Strategic Petroleum Reserve climbed for a third week.",
+    ],
+)
+def test_an_office_or_a_reserve_is_no_producer(text):
+    found = {p.name for p in tag(text, PUBLISHED).producers}
+    assert not found & {"Mineral Resources", "Strategic", "Strategic Petroleum"}, found
