@@ -6,7 +6,8 @@ provenance: repository, path, commit, licence and the SHA-256 of the text.
 Where the licence allows it the text is in the file (``text_in_repo: true``);
 otherwise it is kept beside the file in ``enrich/corpus/local/<id>.txt``,
 which is not committed, and the recipe (``repo``, ``commit``, ``path``,
-``locator``) says how to rebuild it. An item whose local text is missing or
+``locator``) says how to rebuild it (``python -m enrich.rebuild`` does so
+for the sources it has a recipe for). An item whose local text is missing or
 does not hash to the recorded value is skipped, and the loader says how many.
 """
 
