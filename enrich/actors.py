@@ -66,7 +66,10 @@ _PREPOSITION_WORDS = frozenset(
 _RELATIVE_HEAD = re.compile(r",?\s+(?:[^,]{1,60},\s+)?(?:which|who)\s", re.I)
 _LIST_GAP = re.compile(r"^\s*(?:,|and|&|,\s*and|as\s+well\s+as|along\s+with|together\s+with|plus|,\s*as\s+well\s+as)\s*(?:both\s+|the\s+)?$", re.I)
 _OWNER_GAP = re.compile(r"^(?:['’]s?)?\s+(?:[\w$.,%-]+\s+){0,3}$")
-_BY_AGENT = re.compile(r"\s+(?:[\w'’.%$-]+\s+){0,4}?by\s+(?:the\s+)?$|(?:^|\s+)by\s+(?:the\s+)?$")
+# "by Canada's Alcan", "by rival Vale": a possessive place or a rival's word before the agent.
+_BY_AGENT = re.compile(
+    r"(?:\s+(?:[\w'’.%$-]+\s+){0,4}?|(?:^|\s+))by\s+(?:the\s+)?(?:(?-i:[A-Z])[\w.-]*(?:\s+(?-i:[A-Z])[\w.-]*)?['’]s\s+|(?:rival|fellow)\s+)?$"
+)
 _GOVERNMENT = re.compile(
     r"[\s-]*(?:[a-z][\w-]*\s+)?(?:government|authorities|officials|regulators?|ministry|ministers?|administration|customs|lawmakers|parliament|cabinet|state|president|treasury|commerce\s+department)(?![\w-])",
     re.I,

@@ -85,6 +85,8 @@ def find_triggers(text: str, words: list, sentence: tuple[int, int], by_word: di
                 continue
             if rule.veto_left and rule.veto_left.search(text, _words_back(text, max(sentence[0], start - 40), start), start):
                 continue
+            if rule.needs_left and not rule.needs_left.search(text, max(sentence[0], start - 60), start):
+                continue
             if _has_evidence(rule, article, start, match.end()):
                 if not _revises_forecast(article, end, sentence[1]):
                     found.append(Trigger(start, match.end(), rule))
@@ -135,11 +137,20 @@ def commodity_price_events(article: Article) -> list[tuple[Trigger, Actor]]:
         match = _COMMODITY_SUBJECT.match(text, mention.end, sentence_end)
         if not match or text[match.end() : match.end() + 6].lower().startswith(" short"):
             continue
+        if _TO_A_VOLUME.match(text, match.end(), sentence_end):
+            continue  # "bauxite fell 19 percent to 6.97 million tonnes": a volume, not a price
         action = "price_fall" if match.group("down") else "price_rise"
         rule = Rule(action, (), _COMMODITY_SUBJECT, confidence=0.85)
         name = article.commodity_heads.get(mention.name, mention.name)
         out.append((Trigger(mention.end, match.end(), rule), Actor(name, "commodity", mention.start, "commodity")))
     return out
+
+
+_TO_A_VOLUME = re.compile(
+    r"(?:\s+(?:by\s+)?(?:about\s+|some\s+|nearly\s+|almost\s+)?[\d.,]+\s*(?:%|percent|per\s+cent|pct))?,?\s+to\s+(?:a\s+)?(?:record\s+|about\s+|some\s+)?"
+    r"[\d.,]+\s*(?:million|mln|billion|bln|thousand)?\s*(?:metric\s+)?(?:tonnes|tons|barrels|bpd|b/d|ounces|oz|carats|bushels|bales|cubic|bcm|mt|t)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -165,6 +176,8 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
             continue  # "is likely to press for export quotas", "talks on a pact with export quotas"
         if trigger.rule.action in _OUTPUT and _makes_goods(article.text, sentence, trigger):
             continue  # "UK car output falls", "cut output at its car plant": goods, not a commodity
+        if trigger.rule.action == "output_increase" and _not_a_rise(article.text, sentence, trigger):
+            continue  # "delayed the restart of its mine", "added it will propose a cut"
         if trigger.rule.action == "sales" and _GOODS.search(article.text, max(sentence[0], trigger.start - 25), trigger.end):
             continue  # "its electric vehicle sales": goods sold, not a commodity
         if trigger.rule.action in ("export_ban", "import_ban") and _bans_goods(article, sentence, trigger):
@@ -200,6 +213,25 @@ def _bans_goods(article: Article, sentence: tuple[int, int], trigger: Trigger) -
 
 
 _GOODS_WORD = re.compile(r"\b(?:" + "|".join(WORDS["goods"].split()) + r"|medicines?|pharmaceuticals?|masks?|ventilators?)\b", re.IGNORECASE)
+
+
+# A rise put off ("delay plans for expanded mines", "pushed back the restart"), a
+# reporting "added" ("added it will propose a further cut") or a share index
+# ("a 3.9 percent increase in the UK mining index") raises no output.
+_PUT_OFF = re.compile(
+    r"\b(?:delay(?:s|ed|ing)?|defer(?:s|red|ring)?|postpon(?:e|es|ed|ing)|push(?:es|ed|ing)?\s+back|shelv(?:e|es|ed|ing))\b(?:\s+[\w'’-]+){0,5}?\s*$",
+    re.IGNORECASE,
+)
+_REPORTING_ADD = re.compile(r"add(?:s|ed)?\s+(?:that|it|he|she|they|we)\b", re.IGNORECASE)
+_SHARE_INDEX = re.compile(r"\s*(?:index|indices|indexes|stocks|shares|sector\s+index)\b", re.IGNORECASE)
+
+
+def _not_a_rise(text: str, sentence: tuple[int, int], trigger: Trigger) -> bool:
+    if _PUT_OFF.search(text, max(sentence[0], trigger.start - 60), trigger.start):
+        return True
+    if _REPORTING_ADD.match(text, trigger.start):
+        return True
+    return _SHARE_INDEX.match(text, trigger.end) is not None
 
 
 def _makes_goods(text: str, sentence: tuple[int, int], trigger: Trigger) -> bool:

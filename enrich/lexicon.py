@@ -69,12 +69,12 @@ _STAT_AUX = (
 )
 _STAT_UP = (
     r"(?:rose|risen|rises|increased|increases|climbed|climbs|jumped|jumps|grew|grown|grows|surged|surges|gained|gains|expanded|added|adds|(?:gone|went|moved|picked)\s+up"
-    r"|doubled|tripled|recovered|rebounded|edged\s+up|(?:was|were|is|are)\s+up|hit\s+(?:a\s+)?(?:[\w-]+\s+)?(?:records?|highs?)"
+    r"|doubled|tripled|recovered|rebounded|edged\s+up|(?:was|were|is|are)\s+(?:already\s+|now\s+|still\s+)?up|hit\s+(?:a\s+)?(?:[\w-]+\s+)?(?:records?|highs?)"
     r"|reached\s+(?:a\s+)?(?:[\w-]+\s+)?(?:records?|highs?)|topped|(?:rising|climbing|growing|increasing|jumping)(?=\s+(?:to|by)\s+[\d$]))\b"
 )
 _STAT_DOWN = (
     r"(?:fell|fallen|falls|dropped|drops|declined|declines|decreased|decreases|slipped|slumped|plunged|plummeted|tumbled|shrank"
-    r"|shrunk|contracted|slid|sank|halved|edged\s+down|(?:was|were|is|are)\s+down|hit\s+(?:a\s+)?(?:[\w-]+\s+)?low"
+    r"|shrunk|contracted|slid|sank|halved|edged\s+down|(?:was|were|is|are)\s+(?:already\s+|now\s+|still\s+)?down|hit\s+(?:a\s+)?(?:[\w-]+\s+)?low"
     r"|(?:falling|dropping|declining|sliding|shrinking)(?=\s+(?:to|by)\s+[\d$]))\b"
 )
 
@@ -127,6 +127,7 @@ class Rule:
     modality: str | None = None
     confidence: float = 0.9
     veto_left: LazyPattern | None = None  # the words before the trigger that cancel it
+    needs_left: LazyPattern | None = None  # the words that must come right before the trigger
     # Words of which at least one must follow the trigger in its sentence for
     # ``rest`` to match (its object or auxiliary). A set lookup rules most
     # sentences out before the regex runs: the lazy word gaps of the long
@@ -152,9 +153,10 @@ class Lexicon:
     rules: list[Rule] = field(default_factory=list)
     by_word: dict[str, list[Rule]] = field(default_factory=dict)
 
-    def add(self, action: str, first: str, rest: str, veto_left: str | None = None, objects: str = "", **flags) -> None:
+    def add(self, action: str, first: str, rest: str, veto_left: str | None = None, objects: str = "", needs_left: str | None = None, **flags) -> None:
         veto = LazyPattern(veto_left + r"$") if veto_left else None
-        rule = Rule(action, tuple(first.split()), LazyPattern(rest), veto_left=veto, objects=frozenset(objects.split()), **flags)
+        needs = LazyPattern(needs_left + r"$") if needs_left else None
+        rule = Rule(action, tuple(first.split()), LazyPattern(rest), veto_left=veto, needs_left=needs, objects=frozenset(objects.split()), **flags)
         self.rules.append(rule)
         for word in rule.first:
             self.by_word.setdefault(word, []).append(rule)
@@ -229,6 +231,8 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
             r"\s+(?:out\s+of|out\s+from|away\s+from)" + _GAP + r"(?:purchases|contracts|deals|allocations|commitments|orders)\b")
     lex.add("supply_restriction", "limit limits limited limiting restrict restricts restricted restricting withhold withholds withheld withholding ration rations rationed rationing allocate allocates allocated cap caps capped curb curbed curbs reduce reduced reduces cut cuts",
             _GAP + r"(?:supply|supplies|deliveries|allocations?|volumes|goods|shipments)\s+(?:to|for)\s+(?:its\s+|their\s+|the\s+)?(?:\w+\s+)?" + _CUSTOMERS)
+    # "cut gas supplies to Belarus", "cutting off supplies to Ukraine": supply withheld from a named customer.
+    lex.add("supply_restriction", _CUT, r"(?:\s+off)?" + _GAP2 + r"(?:supply|supplies|deliveries|flows)\s+to\s+(?:the\s+)?(?-i:[A-Z])")
     lex.add("supply_restriction", "limit limits limited limiting restrict restricts restricted restricting withhold withholds withheld withholding ration rations rationed rationing",
             _GAP + r"(?:supply|supplies|deliveries|allocations?|volumes|goods|availability)\b", objects="supply supplies deliveries allocation allocations volumes goods availability")
     lex.add("supply_restriction", "allocation allocations", r"\s+(?:cuts?|reductions?)\b")
@@ -247,6 +251,10 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
     lex.add("sales", "supplied supplies supply shipped ships ship delivered delivers deliver exported exports export",
             r"(?:\s+(?:a|an|the|record|about|around|some|nearly|almost|over|more|than|roughly|up|to|an\s+estimated|at\s+least|as\s+much\s+as))*\s+[$€£]?\d",
             veto_left=_RELATIVE, confidence=0.85)
+    # "agreed to ship heavy crude oil to Venezuela": a commodity sent to a named buyer.
+    lex.add("sales", "supplied supplies supply shipped ships ship delivered delivers deliver exported exports export sold sells sell",
+            r"(?:\s+(?!and\b|or\b|but\b)[\w'’-]+){1,4}?\s+to\s+(?:the\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), confidence=0.8, objects="to",
+            veto_left=_RELATIVE[:-1] + r"|\b(?!(?:agreed|agree|agrees|agreeing|deal|deals|agreement|agreements|contract|contracts|signed|pledged|offered|plans?|planned|will|would)\b)[\w-]+\s+to\s)")
 
 
 # Before a bare "cuts", only an owner and these modifiers: not "job cuts", not
@@ -277,7 +285,7 @@ def _production_rules(lex: Lexicon) -> None:
     # A gerund is no adjective: "no sign of cutting production", "with halting output".
     gerunds = " ".join(w for w in (_CUT + " " + _STOP_OPS).split() if w.endswith("ing"))
     lex.add("output_cut", gerunds, long_gap + _PRODUCTION, veto_left=r"\b(?:a|an|the|its|their)\s+", objects=_PRODUCTION_WORDS)
-    lex.add("output_cut", _CUT, _GAP + r"(?:supply|supplies|exports?\s+volumes)\b(?!\s+(?:chain|costs?))", objects="supply supplies volumes")
+    lex.add("output_cut", _CUT, _GAP + r"(?:supply|supplies|exports?\s+volumes)\b(?!\s+(?:chain|costs?))(?!\s+to\s+(?:the\s+|its\s+|their\s+)?(?-i:[A-Z]))", objects="supply supplies volumes")
     # Idling or mothballing a whole business or site is an output cut too.
     lex.add("output_cut", "idle idles idled idling mothball mothballs mothballed mothballing shutter shutters shuttered shuttering",
             _GAP + r"(?:business|operations?|assets?|sites?|complex|works|steelworks|mills?|potlines?|capacity|kilns?|trains?)\b",
@@ -308,6 +316,10 @@ def _production_rules(lex: Lexicon) -> None:
     by_agent = r"(?=(?:\s+[\w'’-]+){0,4}?\s+by\s)"
     lex.add("output_cut", "plant plants mine mines smelter smelters refinery refineries furnace furnaces potline potlines facility facilities shaft shafts pipeline terminal",
             _PASSIVE_AUX.replace("{0,3}", "{0,6}") + r"(?:shut(?:\s+down)?|closed|idled|halted|suspended|mothballed|curtailed|stopped|paused|taken\s+offline|placed\s+on\s+care)\b" + by_agent, objects=_PASSIVE_WORDS)
+    # ... or with its owner ("Shell's Shearwater field was shut down", "Biosev's Maracaju mill was idled").
+    lex.add("output_cut", "plant plants mine mines smelter smelters refinery refineries facility facilities field fields oilfield oilfields mill mills site platform platforms",
+            _PASSIVE_AUX.replace("{0,3}", "{0,2}") + r"(?:shut(?:\s+down)?|closed|idled|halted|suspended|mothballed|curtailed|stopped|paused|taken\s+offline|placed\s+on\s+care)\b",
+            strict=True, confidence=0.8, objects=_PASSIVE_WORDS)
     # "completed the shutdown of its 263,776 barrel-per-day Houston refinery"
     lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
             r"\s+(?:of|in|to|at)(?:\s+(?!and\b|but\b|or\b|exports?\b|imports?\b|sales\b|prices?\b)[\w'’$%.,()-]+){0,6}?\s+" + _PRODUCTION)
@@ -327,6 +339,12 @@ def _production_rules(lex: Lexicon) -> None:
             r"\s+(?:within|by|with|to)" + quota, objects="quota quotas")
     lex.add("output_cut", "reject rejects rejected rejecting refuse refuses refused refusing flout flouts flouted ignore ignored ignores exceed exceeds exceeded exceeding breach breached breaches overshoot overshot",
             quota, negates=True, objects="quota quotas")
+    # "still pumping above its collective ceiling", "pumped 26.2 million bpd, 1.4 million above the target": a quota not honoured.
+    limits = "target targets ceiling ceilings quota quotas limit limits"
+    lex.add("output_cut", "pumping pumped pump pumps producing produced produce produces",
+            r"(?:\s+[\w$.,%()-]+){0,8}?\s+(?:above|over|beyond|in\s+excess\s+of)\s+(?:(?:its|their|the|an?|agreed|nominal|collective|official|output|production|implied|new|[\d.,]+|million|mln|bpd|barrels|per|a|day)\s+)*(?:"
+            + "|".join(limits.split()) + r")\b",
+            negates=True, objects=limits)
     # "a further cut of 1 million barrels per day to its crude production"
     lex.add("output_cut", "cut cuts reduction reductions cutback cutbacks", r"\s+of\s+(?:[\w$.,%-]+\s+){1,6}?(?:to|in|from)" + _GAP2 + r"(?:output|production|supply)\b")
     lex.add("output_increase", "unwind unwinds unwinding unwound ease eases eased easing reverse reversed reverses taper tapered phase phased",
@@ -338,6 +356,14 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_increase", _RAISE + " open opens opened opening return returns returned returning bring brings brought bringing", no_ban + r"(?-i:full\s+production|output|production|producing|mining|operations|mine|mines|plant|plants|smelters?|facilit(?:y|ies)|potlines?|capacity|pumping|extraction|drilling|supply|supplies|lines|trains|units|furnaces?|fields?|oilfields?|pits?|shafts?|refinery|refineries|mills?|kilns?)\b(?!\s+(?:costs?|chain|royalt\w*|rights|permits?|licen[cs]es?|taxes|tax|industry|sector|stocks))",
             objects="production output producing mining operations mine mines plant plants smelter smelters facility facilities potline potlines capacity pumping extraction drilling supply supplies lines trains units furnace furnaces field fields oilfield oilfields pit pits shaft shafts refinery refineries mill mills kiln kilns")
     lex.add("output_increase", "output production", r"\s+(?:increases?|hikes?|boosts?|expansion|ramp-up|restart|resumption)\b")
+    # "Severe weather hit Chinese aluminium output", "the strike crippled production at
+    # Freeport's Grasberg mine": the cause is the subject, the owner sits inside.
+    lex.add("output_cut", "hit hits hurt hurts crippled cripples disrupted disrupts dented dents hampered hampers slashed",
+            r"(?!(?:\s+[\w'’.-]+){0,3}?\s+(?:records?|capacity|peak|highs?|targets?)\b)\s+(?:(?!and\b|but\b|or\b)[\w'’.-]+\s+){0,3}?(?:output|production)\b(?:\s+(?:at|in)\s+(?:[\w'’.&-]+\s+){0,2}?(?-i:[A-Z])[\w'’.&-]*(?:\s+(?:[\w'’.&-]+)){0,3})?",
+            actor_inside=True, strict_subject=True, confidence=0.8, objects="output production")
+    # "production will not resume in the coming week", "output resumed on Monday": a restart, its owner inside.
+    lex.add("output_increase", "output production operations", r"(?:\s+(?:at|in|of)\s+(?:[\w'’.&-]+\s+){0,4}?[\w'’.&-]+)?(?:\s+(?:has|have|had|was|were|is|are|will|would|could|may|not|never|to|be|been|gradually|partially|fully|already))*\s+(?:resumed|resumes|resume|restarted|restarts|restart)\b",
+            actor_inside=True, strict_subject=True)
     # "cancel expansion projects", "shelving a Fl 525m smelter expansion": an increase called off.
     lex.add("output_increase", _HALT + " abandon abandons abandoned abandoning drop dropped dropping delay delays delayed delaying",
             r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){0,5}?\s+(?:expansions?|ramp-ups?|start-ups?|restarts?)\b(?!\s+of\s+(?:sales|exports))",
@@ -362,13 +388,20 @@ def _production_rules(lex: Lexicon) -> None:
             volume + r"(?!\s+(?:of\s+)?(?:storage|capacity\s+to\s+store|imports?))", confidence=0.8)
     # "started production at its Statfjord Ost field", "will not begin oil production":
     # a producer starting to produce raises its output (a "not" negates it as usual).
+    # ("had begun shutting down production" starts a cut: a stopping verb may not sit in the gap.)
+    stopping = "|".join(sorted({w for w in (_CUT + " " + _STOP_OPS + " winding").split() if w.endswith("ing")}))
     lex.add("output_increase", "start starts started starting begin begins began begun beginning commence commences commenced commencing",
-            r"(?:\s+(?!and\b|but\b|or\b)[\w'’-]+){0,2}?\s+(?:production|output|producing|mining|pumping|extraction|operations)\b(?!\s+(?:costs?|chain|of\s+(?:cars?|vehicles?|batteries|chips)))",
+            r"(?:\s+(?!and\b|but\b|or\b|(?:" + stopping + r")\b)[\w'’-]+){0,2}?\s+(?:production|output|producing|mining|pumping|extraction|operations)\b(?!\s+(?:costs?|chain|of\s+(?:cars?|vehicles?|batteries|chips)))",
             objects="production output producing mining pumping extraction operations", confidence=0.85)
     # "expects a partial restart by October"
     lex.add("output_increase", "restart resumption reopening", r"(?=\s+(?:by|in|within|before|from|later|next|of\s+(?:operations|production|output|the\s+(?:mine|plant|smelter|refinery|facility|field|line)))\b)", confidence=0.8)
     lex.add("output_increase", "increase increases rise boost expansion restart resumption ramp-up hike hikes jump jumps surge rebound growth",
             r"\s+(?:in|of|to)" + _GAP2 + r"(?:output|production|operations|mining|capacity)\b(?!\s+(?:costs?|royalt\w*|rights|permits?|licen[cs]es?|taxes|tax|fees?))")
+    # "BHP unveiled a 6 percent rise in quarterly iron ore output": a statistic its reporter owns.
+    reported = r"\b(?:reported|reports|posted|posts|unveiled|unveils|announced|announces|recorded|records|booked|saw|sees|had|has)\s+(?:a|an)\s+(?:[\w.,%-]+\s+){0,3}?"
+    in_output = r"\s+in\s+(?:its\s+|their\s+)?(?:[\w-]+\s+){0,4}?(?:output|production)\b"
+    lex.add("output_increase", "rise increase jump gain growth surge", in_output, needs_left=reported)
+    lex.add("output_cut", "fall drop decline slump dip decrease", in_output, needs_left=reported)
 
 
 # "offers for July", "bid for Q3 cargoes": a capitalised date is not a company.
@@ -381,7 +414,7 @@ def _price_rules(lex: Lexicon) -> None:
     lex.add("price_cut", "offer offers offered offering gave give gives giving grant granted grants", _GAP2.replace("{0,2}", "{0,4}") + r"(?:discounts|price\s+cuts|rebates)\b", confidence=0.85)
     # "cuts crop forecast as prices hit record": the price word must be the
     # verb's own object, not the subject of another clause.
-    gap2 = r"(?:\s+(?!(?:and|but|or|as|while|after|before|because|amid|when|since|despite|following|with)\b)[\w'’$%.-]+){0,2}?\s+"
+    gap2 = r"(?:\s+(?!(?:and|but|or|as|while|after|before|because|amid|when|since|despite|following|with|to)\b)[\w'’$%.-]+){0,2}?\s+"
     gap3 = gap2.replace("{0,2}", "{0,4}")  # "slashed its lithium carbonate contract prices"
     lex.add("price_cut", "lower", gap2 + own_price, veto_left=r"\b(?:a|the|much|even|at|of|far|slightly|significantly|sharply|with|amid|on|by)\s+", confidence=0.8)
     lex.add("price_cut", "cut cuts cutting lowered lowers lowering reduce reduced reduces reducing slash slashed slashes slashing trim trimmed discount discounted", gap3 + own_price, confidence=0.85, objects=_PRICE_WORDS)
@@ -504,14 +537,14 @@ def _corporate_rules(lex: Lexicon) -> None:
              r"(?:stake|interest|holding)\s+(?:in|from|for\s+[$€£])")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchases purchasing", r"\s+" + stake)
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
-            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|" + _BUYERS_ADJECTIVES + r"|(?:[\w-]+\s+){0,4}?(?:producer|miner|driller|explorer|company|firm|group)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
+            r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|" + _BUYERS_ADJECTIVES + r"|(?:[\w-]+\s+){0,4}?(?:producer|miner|driller|explorer|company|firm|group|handler|exporter|refiner|smelter|steelmaker|processor|trader)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
             r"(?!\s+back)" + _GAP2.replace("{0,2}", "{0,5}") + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
     lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?:(?:rival|smaller|fellow|[\w-]+)\s+(?:miner|producer|company|firm|group|driller|steelmaker|refiner)\s+|(?:rival|smaller|larger|fellow)\s+)?(?=(?-i:[A-Z]))")
     lex.add("acquisition", "takeover acquisition purchase", r"\s+of\s+(?:a|an)\s+(?:[\d.]+\s*(?:%|percent|per\s+cent)\s+)?(?:[\w-]+\s+){0,2}?(?:stake|interest)\s+in\b")
     lex.add("acquisition", "merger", r"\s+with\s+(?:[a-z][\w-]*\s+){0,3}(?=(?-i:[A-Z]))")
     lex.add("acquisition", "takeover acquisition bid bids offer offers approach proposal",
-            r"\s+(?:proposal\s+|offer\s+|bid\s+|approach\s+)?from\s+(?:(?:another|rival|fellow|the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:miner|producer|company|firm|group|driller|steelmaker|refiner|trader|house),?\s+)?(?=(?-i:[A-Z]))",
+            r"\s+(?:proposal\s+|offer\s+|bid\s+|approach\s+)?from\s+(?:(?:another|rival|fellow|the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:miner|producer|company|firm|group|driller|steelmaker|refiner|trader|house),?\s+|(?:rival|fellow|larger|bigger)\s+)?(?=(?-i:[A-Z]))",
             modality="possible", confidence=0.8, actor_after=True)
     lex.add("acquisition", "merge merges merged merging", r"\s+with\b")
     lex.add("acquisition", "talks talk talking discussions negotiations", r"\s+(?:about|on|over|for|of)\s+(?:a\s+|an\s+)?(?:possible\s+|potential\s+)?(?:merger|tie-up|combination|takeover|acquisition|deal\s+to\s+(?:buy|acquire))\b", modality="possible", confidence=0.8)
@@ -543,6 +576,11 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
             r"\s+(?:[\w$.,%-]+\s+){0,5}?(?:shares|stock|equity)\s+(?:of|in)\s+(?=(?-i:[A-Z]))", confidence=0.85)
     lex.add("acquisition", "acquired", r"(?=\s+by\b)")
+    lex.add("acquisition", "bought purchased", r"(?=\s+by\s+(?:[\w'’-]+\s+){0,2}?(?-i:[A-Z]))", agent_only=True)
+    # "the stake was sold to Gazprom Neft": the buyer named after a passive sale of an asset.
+    lex.add("acquisition", "stake stakes assets unit units mine mines business division operations interest holding",
+            r"\s+(?:was|were|has\s+been|had\s+been|will\s+be|would\s+be|is\s+being|are\s+being)\s+(?:\w+\s+)?sold\s+to\s+(?:rival\s+|the\s+)?(?=(?-i:[A-Z]))",
+            actor_after=True, confidence=0.8)
     # "agreed to sell its coal mines in Australia to Peabody": the buyer acquires.
     lex.add("acquisition", "sell sells sold selling",
             r"(?:\s+[\w'’.-]+){1,8}?\s+(?:mines?|assets?|stakes?|units?|business(?:es)?|divisions?|operations|subsidiar(?:y|ies)|interests?|shares|holdings?)"
@@ -552,7 +590,7 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("acquisition", "win wins won",
             r"\s+(?=(?-i:[A-Z])[\w&.-]+(?:\s+(?-i:[A-Z])[\w&.-]+){0,2}\s+(?:with|after|in\s+a|for\s+[$€£]))", confidence=0.8)
     # "Alcoa withdrew its offer", "BHP dropped its hostile bid": a bid given up.
-    lex.add("acquisition", "withdraw withdraws withdrew withdrawn withdrawing abandon abandons abandoned abandoning drop drops dropped dropping",
+    lex.add("acquisition", "withdraw withdraws withdrew withdrawn withdrawing abandon abandons abandoned abandoning drop drops dropped dropping scrap scraps scrapped scrapping",
             r"\s+(?:its|their|the|a)\s+(?:[\w$.,-]+\s+){0,3}?(?:offer|bid|takeover\s+(?:offer|bid|attempt|approach)|approach)\b(?!\s+prices?)", denies=True, confidence=0.8)
     # "would not make a firm offer", "made a formal bid": a takeover offer, not yet agreed.
     lex.add("acquisition", "make makes made making", r"\s+(?:a|an)\s+(?:firm|formal|binding|takeover|improved|revised|new|cash|all-share|higher)\s+(?:takeover\s+|cash\s+)?(?:offer|bid|proposal)\b", modality="planned", confidence=0.8)

@@ -32,7 +32,7 @@ from newsflow.models import Event, Producer, Tags
 
 # Bump on every change to what the tagger outputs: `newsflow retag` keys its runs by it,
 # and subscribers read it from each enriched record.
-TAGGER_VERSION = "rules-2.5"
+TAGGER_VERSION = "rules-2.6"
 # Cue words the event grammar looks up by position (enrich.cues, enrich.actors).
 _CUE_ROLES = frozenset({"negation", "possible", "planned", "break", "move", "anaphor", "time", "forecast", "future"})
 
@@ -238,8 +238,13 @@ def _mentions(text: str, matches: list[Match], producers: list[ProducerMention],
         if kind in ("country", "country_adj"):
             out.append(Mention(match.start, match.end, kind, match.phrase.target))
         elif kind in ("commodity", "commodity_weak") and match.phrase.target in commodities:
+            if text[match.start : match.end] == "lead" and _VERB_LEAD.search(text, max(0, match.start - 30), match.start):
+                continue  # "disruptions can still lead to price spikes": the verb, in an article about the metal
             out.append(Mention(match.start, match.end, "commodity", match.phrase.target))
     return out
+
+
+_VERB_LEAD = re.compile(r"\b(?:can|could|may|might|will|would|should|must|to|also|still|often|which|that|[a-z]+ly|not)\s+$", re.I)
 
 
 def _events(article: Article, trigger_words: list[tuple[int, int, str]], taxonomy: Taxonomy) -> list[Event]:

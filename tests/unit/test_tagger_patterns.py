@@ -676,3 +676,53 @@ def test_a_country_that_controls_exports_is_no_producer_for_it():
 def test_an_office_or_a_reserve_is_no_producer(text):
     found = {p.name for p in tag(text, PUBLISHED).producers}
     assert not found & {"Mineral Resources", "Strategic", "Strategic Petroleum"}, found
+
+
+# ------------------------------------------------- the seventh session (rules-2.6)
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "action", "negated"),
+    [
+        # Supplies withheld from a named customer restrict supply; they do not cut output.
+        ("Gazprom threatened to cut gas supplies to Moldova from March 1.", "Gazprom", "supply_restriction", False),
+        ("Russia cut off oil supplies to Belarus in January.", "Russia", "supply_restriction", False),
+        # Passive purchases and sales with the buyer named.
+        ("Kestrel Mining was bought by Halcyon Gold in 2019.", "Halcyon Gold", "acquisition", False),
+        ("Sable Copper was acquired by Canada's Teck last year.", "Teck Resources", "acquisition", False),
+        ("Marrowstone's 40% stake was sold to Glencore for $300 million.", "Glencore", "acquisition", False),
+        ("Vale bought nickel handler Boreal Metals Ltd in May.", "Vale", "acquisition", False),
+        ("Rio Tinto rejected a takeover proposal from rival Glencore.", "Glencore", "acquisition", False),
+        ("Glencore scrapped its bid for Teck after the board said no.", "Glencore", "acquisition", True),
+        # A reported change in output is a statistic its reporter owns.
+        ("Antofagasta reported a 9 percent fall in quarterly copper output.", "Antofagasta", "output_cut", False),
+        ("Vale unveiled a 4 percent rise in second-quarter iron ore production.", "Vale", "output_increase", False),
+        ("Rio Tinto says cyclones will hit its iron ore output.", "Rio Tinto", "output_cut", False),
+        # A commodity shipped to a named buyer is a sale.
+        ("Ruritania has agreed to ship heavy crude oil to Freedonia this year.", "Ruritania", "sales", False),
+        # A site shut in the passive with its owner named.
+        ("Total's Alwyn gas field and Shell's nearby Brent site were shut down on Friday.", "Shell", "output_cut", False),
+        # Pumping above a quota does not honour it; a restart ruled out; a stop begun.
+        ("OPEC is still pumping about 800,000 bpd above its agreed ceiling.", "OPEC", "output_cut", True),
+        ("Implats said platinum production at the shaft will not resume this month.", "Impala Platinum", "output_increase", True),
+        ("Norwegian oil firm DNO said it had begun shutting down production at its fields.", "DNO", "output_cut", False),
+    ],
+)
+def test_real_text_misses_of_the_seventh_session(text, actor, action, negated):
+    assert (actor, action, negated) in {(a, act, neg) for a, act, neg, _ in events_of(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("OPEC makes its deepest oil cut ever to rescue prices.", ("OPEC", "price_cut")),
+        ("Norwegian oil firm DNO said it had begun shutting down production at its fields.", ("DNO", "output_increase")),
+        ("Zinc and lead output fell in May. Unplanned mine outages can still lead to price spikes.", ("lead", "price_rise")),
+        ("Vale's costs are high: it costs $60 a tonne to ship ore to China.", ("Vale", "sales")),
+        ("Kestrel Mining said it hits record uranium production this year.", ("Kestrel Mining", "output_cut")),
+        ("Gazprom threatened to cut gas supplies to Moldova from March 1.", ("Gazprom", "output_cut")),
+        ("Milk volumes purchased by dairy plants increased 5% in July.", ("dairy", "acquisition")),
+    ],
+)
+def test_what_the_seventh_sessions_rules_must_not_take(text, wrong):
+    assert wrong not in pairs(text)
