@@ -187,6 +187,10 @@ def build_lexicon() -> Lexicon:
     return lex
 
 
+# "anti-dumping duties of up to 25 percent on specialized steel imports from Russia": a measure on the trade, no sale.
+_TRADE_MEASURE_ON = r"\b(?:duty|duties|tariffs?|taxes|levies|probe|investigation)\s+(?:[\w.%-]+\s+){0,6}?on\s+(?:[\w-]+\s+){0,2}?"
+
+
 def _sales_rules(lex: Lexicon) -> None:
     lex.add("sales_resume", "resume resumes resumed resuming restart restarts restarted restarting", _GAP + r"(?:" + _SALES + r"|shipments|exports|deliveries|loadings)\b",
             objects=_SALES_WORDS + " shipments exports deliveries loadings")
@@ -207,8 +211,8 @@ def _sales_rules(lex: Lexicon) -> None:
     lex.add("sales", "sold sells sell", r"(?!\s*-?\s*off\b|-side|\s+back\b|\s+out\b|\s+short\b)" + divested + assets + r"(?=[\s,.;]|$)", veto_left=_RELATIVE)
     lex.add("sales", "selling", r"(?!\s*-?\s*off\b|-side|\s+pressure|\s+prices?\b|\s+point|\s+season)" + divested + assets + r"(?=\s)", veto_left=_RELATIVE)
     lex.add("sales", "sales sale", r"(?=[\s,.;]|$)(?!\s+(?:tax|team|force|staff|pitch|event|events|cycles?|volumes?|guidance|agreement|office|offices|network|channels?|process|proceeds|strategy|strategies|targets?"
-            r"|of\s+(?:(?:its|a|the|[\w-]+)\s+){1,3}?(?:stakes?|units?|business(?:es)?|mines?|assets?|divisions?|subsidiar\w+|operations|plants?|shares)\b))",
-            strict=True, confidence=0.8, veto_left=r"\b(?:(?:has|have|had)\s+(?:\w+\s+)?|assets?\s+|asset-)")
+            r"|of\s+(?:(?:its|a|the|and|[\w'’-]+)\s+){1,6}?(?:stakes?|units?|business(?:es)?|mines?|assets?|divisions?|subsidiar\w+|operations|plants?|shares)\b))",
+            strict=True, confidence=0.8, veto_left=r"\b(?:(?:has|have|had)\s+(?:\w+\s+)?|assets?\s+|asset-|advis\w*\s+(?:[\w'’&.-]+\s+){0,3}?on\s+the\s+)")
     lex.add("sales", "reported posted recorded booked", _GAP2 + r"sales\b")
     # "Alrosa's sales rose 10%", "Ivory Coast's cocoa exports fell": sales as a statistic.
     lex.add("sales", "sales shipments deliveries exports", _STAT_AUX + r"(?:volumes?\s+)?(?:" + _STAT_UP[3:-3] + "|" + _STAT_DOWN[3:-3] + r")\b", strict=True, actor_inside=True)
@@ -485,13 +489,15 @@ def _trade_rules(lex: Lexicon) -> None:
     # The converse of a sale: "Japan will import 30,000 bpd of crude from Saudi
     # Arabia" is a sale by Saudi Arabia (the convention, enrich/gold/CONVENTION.md).
     lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
-            r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){1,8}?\s+from\s+(?:the\s+)?(?:neighbou?ring\s+|nearby\s+|fellow\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), actor_after=True, confidence=0.8, objects="from")
+            r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){1,8}?\s+from\s+(?:the\s+)?(?:neighbou?ring\s+|nearby\s+|fellow\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), actor_after=True, confidence=0.8, objects="from",
+            veto_left=_TRADE_MEASURE_ON)
     # "China imported 391,400 tons of Brazilian poultry": the origin sold it.
     lex.add("sales", "import imports imported importing buy buys bought buying purchase purchases purchased purchasing",
             r"\s+(?:(?!shares\b|stock\b|equity\b|stakes?\b)[\w$.,%-]+\s+){1,6}?of\s+(?=(?-i:[A-Z])[\w-]+\s+[a-z])", actor_after=True, confidence=0.75, objects="of")
     # "supplies from the United States as well as Russia and Mozambique": the origins sold.
     lex.add("sales", "supplies shipments imports cargoes deliveries purchases",
-            r"\s+(?:of\s+(?:[\w-]+\s+){1,3}?)?from\s+(?:the\s+)?(?=(?-i:[A-Z]))", actor_after=True, confidence=0.75)
+            r"\s+(?:of\s+(?:[\w-]+\s+){1,3}?)?from\s+(?:the\s+)?(?=(?-i:[A-Z]))", actor_after=True, confidence=0.75,
+            veto_left=_TRADE_MEASURE_ON)
     # "a ban on Russian diamonds", "banned Russian diamonds": an import ban when
     # the span names a commodity and an origin (checked by the event grammar).
     lex.add("import_ban", _BAN_NOUN, r"\s+on\s+(?:all\s+|the\s+)?[\w.'’-]+(?:\s+[\w'’-]+){0,3}", needs=("origin", "commodity"), confidence=0.75)

@@ -706,6 +706,8 @@ def test_an_office_or_a_reserve_is_no_producer(text):
         ("OPEC is still pumping about 800,000 bpd above its agreed ceiling.", "OPEC", "output_cut", True),
         ("Implats said platinum production at the shaft will not resume this month.", "Impala Platinum", "output_increase", True),
         ("Norwegian oil firm DNO said it had begun shutting down production at its fields.", "DNO", "output_cut", False),
+        # An expectation denied before the actor ("does not expect OPEC+ to decide on cuts").
+        ("Iraq's oil minister does not expect OPEC+ to decide on further oil production cuts.", "OPEC+", "output_cut", True),
     ],
 )
 def test_real_text_misses_of_the_seventh_session(text, actor, action, negated):
@@ -722,6 +724,10 @@ def test_real_text_misses_of_the_seventh_session(text, actor, action, negated):
         ("Kestrel Mining said it hits record uranium production this year.", ("Kestrel Mining", "output_cut")),
         ("Gazprom threatened to cut gas supplies to Moldova from March 1.", ("Gazprom", "output_cut")),
         ("Milk volumes purchased by dairy plants increased 5% in July.", ("dairy", "acquisition")),
+        ("China imposed anti-dumping duties on steel imports from Russia.", ("Russia", "sales")),
+        ("Deutsche Bank advised Rio Tinto on the sale of its copper assets.", ("Rio Tinto", "sales")),
+        ("BHP was considering a sale of Potash Corp's nitrogen and phosphate assets.", ("BHP", "sales")),
+        ("Alumina fell 2 percent to 2.18 million tonnes and bauxite fell 19 percent to 6.97 million tonnes.", ("bauxite", "price_fall")),
     ],
 )
 def test_what_the_seventh_sessions_rules_must_not_take(text, wrong):
