@@ -176,8 +176,8 @@ def build_events(article: Article, sentence: tuple[int, int], triggers: list[Tri
             continue  # "is likely to press for export quotas", "talks on a pact with export quotas"
         if trigger.rule.action in _OUTPUT and _makes_goods(article.text, sentence, trigger):
             continue  # "UK car output falls", "cut output at its car plant": goods, not a commodity
-        if trigger.rule.action == "output_increase" and _not_a_rise(article.text, sentence, trigger):
-            continue  # "delayed the restart of its mine", "added it will propose a cut"
+        if trigger.rule.action == "output_increase" and _not_a_rise(article.text, trigger):
+            continue  # "added it will propose a cut", "a 3.9 percent increase in the UK mining index"
         if trigger.rule.action == "sales" and _GOODS.search(article.text, max(sentence[0], trigger.start - 25), trigger.end):
             continue  # "its electric vehicle sales": goods sold, not a commodity
         if trigger.rule.action in ("export_ban", "import_ban") and _bans_goods(article, sentence, trigger):
@@ -215,9 +215,8 @@ def _bans_goods(article: Article, sentence: tuple[int, int], trigger: Trigger) -
 _GOODS_WORD = re.compile(r"\b(?:" + "|".join(WORDS["goods"].split()) + r"|medicines?|pharmaceuticals?|masks?|ventilators?)\b", re.IGNORECASE)
 
 
-# A rise put off ("delay plans for expanded mines", "pushed back the restart"), a
-# reporting "added" ("added it will propose a further cut") or a share index
-# ("a 3.9 percent increase in the UK mining index") raises no output.
+# A rise put off ("delay plans for expanded mines", "pushed back the restart") will
+# not happen: negated and planned, as a shelved expansion (wire2's Hoogovens).
 _PUT_OFF = re.compile(
     r"\b(?:delay(?:s|ed|ing)?|defer(?:s|red|ring)?|postpon(?:e|es|ed|ing)|push(?:es|ed|ing)?\s+back|shelv(?:e|es|ed|ing))\b(?:\s+[\w'’-]+){0,5}?\s*$",
     re.IGNORECASE,
@@ -226,9 +225,9 @@ _REPORTING_ADD = re.compile(r"add(?:s|ed)?\s+(?:that|it|he|she|they|we)\b", re.I
 _SHARE_INDEX = re.compile(r"\s*(?:index|indices|indexes|stocks|shares|sector\s+index)\b", re.IGNORECASE)
 
 
-def _not_a_rise(text: str, sentence: tuple[int, int], trigger: Trigger) -> bool:
-    if _PUT_OFF.search(text, max(sentence[0], trigger.start - 60), trigger.start):
-        return True
+# A reporting "added" ("added it will propose a further cut") or a share index
+# ("a 3.9 percent increase in the UK mining index") raises no output.
+def _not_a_rise(text: str, trigger: Trigger) -> bool:
     if _REPORTING_ADD.match(text, trigger.start):
         return True
     return _SHARE_INDEX.match(text, trigger.end) is not None
@@ -392,6 +391,8 @@ def _event(article: Article, sentence: tuple[int, int], trigger: Trigger, actor:
         negated, mode = True, "planned"  # "a planned strike ... was called off": it will not happen
     elif not negated and _abandoned(text, sentence, trigger):
         negated = True  # "scrapped its target to cut output", "withdrew its bid for Terra"
+    elif not negated and rule.action == "output_increase" and _PUT_OFF.search(text, max(sentence[0], trigger.start - 60), trigger.start):
+        negated, mode = True, "planned"
     action = rule.action
     lifted = _LIFTED_BEFORE.search(text, max(sentence[0], trigger.start - 60), trigger.start) or _lifted_after(text, rule.action, trigger.end, sentence[1])
     if rule.denies:

@@ -545,7 +545,7 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
             r"(?!\s+back)\s+(?:the\s+|rival\s+|smaller\s+|fellow\s+|miner\s+|producer\s+|company\s+|firm\s+|peer\s+|all\s+of\s+|" + _BUYERS_ADJECTIVES + r"|(?:[\w-]+\s+){0,4}?(?:producer|miner|driller|explorer|company|firm|group|handler|exporter|refiner|smelter|steelmaker|processor|trader)\s+)*(?=(?-i:[A-Z])|\d+\s+(?-i:[A-Z]))(?![A-Z][a-z]+\s+(?:diamonds|gold|oil|crude|gas|coal|copper)\b)")
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
-            r"(?!\s+back)" + _GAP2.replace("{0,2}", "{0,5}") + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refinery|smelter|stake|operator|shares\s+in)\b")
+            r"(?!\s+back|\s+by\b)" + _GAP2.replace("{0,2}", "{0,5}") + r"(?:company|firm|miner|producer|business|assets?|mines?|operations|unit|division|subsidiary|rival|competitor|project|deposit|refiner(?:y|ies)|smelters?|stake|operator|shares\s+in|mills|plants|oilfields|terminals)\b")
     lex.add("acquisition", "takeover takeovers acquisition acquisitions purchase buyout merger", r"\s+of\s+(?:a\s+|an\s+|the\s+)?(?:[\d.]+\s*%\s+(?:stake\s+in\s+)?|(?:majority|minority|controlling)\s+stake\s+in\s+)?(?:(?:rival|smaller|fellow|[\w-]+)\s+(?:miner|producer|company|firm|group|driller|steelmaker|refiner)\s+|(?:rival|smaller|larger|fellow)\s+)?(?=(?-i:[A-Z]))")
     lex.add("acquisition", "takeover acquisition purchase", r"\s+of\s+(?:a|an)\s+(?:[\d.]+\s*(?:%|percent|per\s+cent)\s+)?(?:[\w-]+\s+){0,2}?(?:stake|interest)\s+in\b")
     lex.add("acquisition", "merger", r"\s+with\s+(?:[a-z][\w-]*\s+){0,3}(?=(?-i:[A-Z]))")
@@ -582,6 +582,14 @@ def _corporate_rules(lex: Lexicon) -> None:
     lex.add("acquisition", "acquire acquires acquired acquiring buy buys bought buying purchase purchased purchasing",
             r"\s+(?:[\w$.,%-]+\s+){0,5}?(?:shares|stock|equity)\s+(?:of|in)\s+(?=(?-i:[A-Z]))", confidence=0.85)
     lex.add("acquisition", "acquired", r"(?=\s+by\b)")
+    # "agreed to pay $500 million for New Steel", "will take Uranium One private"
+    lex.add("acquisition", "pay pays paid paying", r"\s+(?:about\s+|around\s+|nearly\s+|up\s+to\s+)?(?:[A-Z]{0,2}\$|US\$|C\$|A\$|£|€)[\d.,]+\s*(?:billion|million|bln|mln|bn|m)?\s+(?:in\s+cash\s+)?for\s+(?:rival\s+|the\s+)?(?=(?-i:[A-Z]))" + _NOT_A_DATE
+            + r"(?!(?-i:[A-Z])[a-z]+\s+(?:[a-z]+\s+)?(?:iron|ore|oil|crude|gas|coal|copper|gold|wheat|soybeans?|corn|sugar|cargoes|barrels|tonnes)\b)",
+            confidence=0.8)
+    lex.add("acquisition", "take takes took taking", r"\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+private\b", confidence=0.8)
+    # "Bidders in the running for Kestrel include EMR Capital, Whitehaven Coal and ...": possible buyers.
+    lex.add("acquisition", "bidders suitors", r"(?:\s+[\w'’,.-]+){0,8}?\s+(?:include|includes|included|are|were)\s+(?=(?-i:[A-Z]))",
+            actor_after=True, modality="possible", confidence=0.75)
     lex.add("acquisition", "bought purchased", r"(?=\s+by\s+(?:[\w'’-]+\s+){0,2}?(?-i:[A-Z]))", agent_only=True)
     # "the stake was sold to Gazprom Neft": the buyer named after a passive sale of an asset.
     lex.add("acquisition", "stake stakes assets unit units mine mines business division operations interest holding",

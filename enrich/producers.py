@@ -261,6 +261,10 @@ def _clean(name: str) -> str | None:
     name = _CORP_TAIL.sub("", name).strip(" .,")
     words = [w for w in name.split() if not _TICKER_WORD.fullmatch(w)]  # "Copec COP.SN"
     # "Australia's Macarthur Coal", "Qatar's Energy Minister": the owner's possessive is not the name.
+    # ("South Africa's Merafe Resources": an owner of two or three words too.)
+    owners = [i for i, word in enumerate(words[:3]) if word.endswith(("'s", "’s"))]
+    if owners:
+        words = words[owners[-1] + 1 :]
     while words and (words[0] in _STOP_NAMES or words[0].endswith(("'s", "’s"))):
         words.pop(0)
     if not words or len(words) > 6:

@@ -39,6 +39,8 @@ _DATELINE = re.compile(
     rf"|[A-Z][a-z]+(?:[ ][A-Z][a-z]+){{0,2}}(?:,[ \t]*[A-Z][a-z]{{2,8}}\.?[ \t]+\d{{1,2}})?[ \t]*\({_AGENCY}\)[ \t]*)"
     r"(?:-{1,2}|–|—|_)[ \t]+"
 )
+# Reuters' slugs before a headline ("UPDATE 2-Jaguar Land Rover to cut output", "REFILE-...").
+_WIRE_SLUG = re.compile(r"(?m)^[ \t]*(?:-- )?(?:(?:UPDATE[ \t]+\d+|REFILE|CORRECTED|RPT|WRAPUP[ \t]+\d+|EXCLUSIVE|FACTBOX|ANALYSIS|INSIGHT|PREVIEW|BRIEF|BUZZ)[ \t]*-)+(?=[ \t]*[A-Z0-9\"“'‘])")
 _BOILERPLATE_LINE = re.compile(
     rf"(?m)^[ \t]*(?:\(?(?:(?:Reporting|Writing|Additional\s+reporting|Editing|Compiled)\s+by\b[^\n]*)"
     rf"|(?:By|BY)\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){{0,3}}(?:\s+(?:and|&)\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){{0,3}})?(?:,\s*{_AGENCY})?[ \t]*"
@@ -71,6 +73,7 @@ def shape(text: str, known_case: dict[str, str] | None = None) -> str:
     for match in _GLUED_SENTENCE.finditer(text):
         chars[match.start()] = "\n"  # "above.Trades": scraped copy lost the space after a full stop
     _blank(chars, _BOILERPLATE_LINE, text)
+    _blank(chars, _WIRE_SLUG, text)
     for match in _MARKDOWN_LINK.finditer(text):  # "[Validus Energy](https://...)": keep the words
         chars[match.start()] = " "
         for i in range(match.start("url") - 2, match.end()):

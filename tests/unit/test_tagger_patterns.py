@@ -732,3 +732,33 @@ def test_real_text_misses_of_the_seventh_session(text, actor, action, negated):
 )
 def test_what_the_seventh_sessions_rules_must_not_take(text, wrong):
     assert wrong not in pairs(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "action", "negated"),
+    [
+        # rules-2.8: more purchase shapes, a rise put off, a wire slug, an owner of two words.
+        ("Halcyon Sugar Ltd bought five sugar mills in Ruritania for $1.5 billion.", "Halcyon Sugar", "acquisition", False),
+        ("In May, Vale agreed to pay $500 million for Boreal Metals, a nickel miner.", "Vale", "acquisition", False),
+        ("Rosatom plans to take Uranium One private this year.", "Rosatom", "acquisition", False),
+        ("Bidders in the running for the Kestrel coal mine include Whitehaven Coal and two funds.", "Whitehaven Coal", "acquisition", False),
+        ("Freeport said it would delay expansions at two copper mines in Arizona.", "Freeport-McMoRan", "output_increase", True),
+        ("Saudi Arabia signaled it will throttle back oil production in December.", "Saudi Arabia", "output_cut", False),
+        ("UPDATE 2-Glencore to cut zinc output at its Kazakh mines", "Glencore", "output_cut", False),
+        ("South Africa's Merafe Resources Ltd ( MRFJ.J ) said on Monday it declared force majeure on ferrochrome production at its venture with Xstrata.",
+         "Merafe Resources", "force_majeure", False),
+    ],
+)
+def test_real_text_misses_of_final26_and_final27(text, actor, action, negated):
+    assert (actor, action, negated) in {(a, act, neg) for a, act, neg, _ in events_of(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("Vale paid $10 a tonne less for Brazilian iron ore.", ("Vale", "acquisition")),
+        ("UPDATE 2-Glencore to cut zinc output at its Kazakh mines", ("UPDATE 2-Glencore", "output_cut")),
+    ],
+)
+def test_what_the_eighth_rules_must_not_take(text, wrong):
+    assert wrong not in pairs(text)
