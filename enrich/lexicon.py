@@ -343,6 +343,9 @@ def _production_rules(lex: Lexicon) -> None:
             r"\s+(?:within|by|with|to)" + quota, objects="quota quotas")
     lex.add("output_cut", "reject rejects rejected rejecting refuse refuses refused refusing flout flouts flouted ignore ignored ignores exceed exceeds exceeded exceeding breach breached breaches overshoot overshot",
             quota, negates=True, objects="quota quotas")
+    # "far exceeding the production limits of the global oil deal"
+    lex.add("output_cut", "exceed exceeds exceeded exceeding breach breached breaches overshoot overshot",
+            r"(?:\s+(?:its|their|the|a|an|agreed|production|output|oil|crude|opec|opec\+))*\s+(?:production|output)\s+(?:limits?|ceilings?|targets?|caps?)\b", negates=True, objects="production output")
     # "still pumping above its collective ceiling", "pumped 26.2 million bpd, 1.4 million above the target": a quota not honoured.
     limits = "target targets ceiling ceilings quota quotas limit limits"
     lex.add("output_cut", "pumping pumped pump pumps producing produced produce produces",
@@ -478,6 +481,10 @@ def _trade_rules(lex: Lexicon) -> None:
         lex.add(action, f"{flow}s {flow}", _PASSIVE_AUX.replace("{0,3}", "{0,8}").replace("(?!and\\b|but\\b)", "(?!but\\b)") + r"(?:banned|halted|suspended|stopped|prohibited|blocked|restricted|curbed|barred|embargoed|frozen)\b", objects=_PASSIVE_WORDS)
         buying = r"|purchas(?:es|ing)|buying" if flow == "import" else ""  # "a ban on purchasing U.S. wheat"
         lex.add(action, _BAN_NOUN, r"\s+(?:on|of|to)" + _GAP2 + rf"(?:{flow}s?|{flow}ing|{flow}ation{buying})\b", objects=flow_words + (" purchases purchasing buying" if buying else ""))
+    # "China hikes its 2019 crude import quota", "India raised its sugar export quota": a quota eased is the measure negated.
+    raised = "raise raises raised raising hike hikes hiked hiking increase increases increased increasing expand expands expanded boost boosts boosted"
+    for flow, action in (("import", "import_ban"), ("export", "supply_restriction")):
+        lex.add(action, raised, r"(?:\s+(?!and\b|but\b|or\b)[\w'’$%.,-]+){0,5}?\s+" + flow + r"\s+(?:quotas?|allocations?|allowances?)\b", negates=True, objects=flow)
     for flow, action in (("import", "import_ban"), ("export", "export_ban")):
         lex.add(action, "permit permits permitted permitting allow allows allowed allowing resume resumes resumed resuming reopen reopened",
                 _GAP + rf"(?:{flow}s?|{flow}ing)\b(?!\s+(?:duty|duties|tariffs?|taxes))", negates=True, objects=f"{flow} {flow}s {flow}ing")

@@ -762,3 +762,21 @@ def test_real_text_misses_of_final26_and_final27(text, actor, action, negated):
 )
 def test_what_the_eighth_rules_must_not_take(text, wrong):
     assert wrong not in pairs(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "action", "negated"),
+    [
+        # rules-2.9: a quota raised eases the measure; limits exceeded are not honoured.
+        ("China hikes its 2019 crude oil import quota as private refiners expand.", "China", "import_ban", True),
+        ("India raised its sugar export quota to 2 million tonnes.", "India", "supply_restriction", True),
+        ("Russia is far exceeding the production limits of the global oil deal.", "Russia", "output_cut", True),
+    ],
+)
+def test_quotas_eased_and_limits_exceeded(text, actor, action, negated):
+    assert (actor, action, negated) in {(a, act, neg) for a, act, neg, _ in events_of(text)}
+
+
+def test_black_gold_is_crude_oil():
+    tags = tag('WTI, the benchmark of the so-called "black gold," rose more than 5%.', PUBLISHED)
+    assert "gold" not in tags.commodities and "crude oil" in tags.commodities
