@@ -694,6 +694,10 @@ _OBJECT_OF_VERB = re.compile(
 )
 
 
+_INFINITIVE_AFTER = re.compile(r"\s+to\s+(?:\w+ly\s+)?(?:\w+\s+)?$")
+_NEED_FOR = re.compile(r"\b(?:need|reason|room|scope|necessity|justification)\s+for\s+(?:the\s+)?$", re.I)
+
+
 def _is_prepositional(text: str, sentence_start: int, mention: Mention, allowed: tuple[str, ...], gap: str = "") -> bool:
     if _OWNER_OF_PLAN.match(text, mention.end) or (_POSSESSIVE.match(gap) and _OWNER_GAP.match(gap)):
         return False  # "the company's plan to close", "would follow Alrosa's halt of sales"
@@ -710,6 +714,8 @@ def _is_prepositional(text: str, sentence_start: int, mention: Mention, allowed:
         return False  # "after Alrosa halted sales": a clause with its own subject
     if word == "by" and _DECISION_BY.search(before):
         return False  # "the decision by the European Union to suspend beef imports"
+    if word == "for" and _INFINITIVE_AFTER.match(gap) and _NEED_FOR.search(before):
+        return False  # "no need for OPEC to increase output": the subject of the infinitive
     return word not in allowed
 
 

@@ -46,7 +46,7 @@ _PLANNED = re.compile(
 # none of them skips the regexes; most windows have none.
 CUE_MARKERS = CUES
 _DENIAL_BEFORE = re.compile(
-    r"\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es|ing)|reject(?:ed|s|ing)|rul(?:ed|es|ing)\s+out|(?:do|does|did)\s+not\s+(?:expect|see|believe|anticipate)|(?:don|doesn|didn)['’]t\s+(?:expect|see|believe|anticipate))"
+    r"\b(?:den(?:y|ies|ied|ying)|dismiss(?:ed|es|ing)|reject(?:ed|s|ing)|rul(?:ed|es|ing)\s+out|(?:do|does|did)\s+not\s+(?:expect|see|believe|anticipate)|(?:don|doesn|didn)['’]t\s+(?:expect|see|believe|anticipate)|\bno\s+need\s+for|(?:not|n['’]t)\s+see\s+(?:any|the|a)\s+need\s+for)"
     r"(?:\s+(?:a\s+|the\s+|market\s+)?(?:media\s+|newspaper\s+|press\s+|market\s+)?(?:reports?|suggestions?|speculation|claims?|rumou?rs?))?(?:\s+that)?(?:\s+(?:the\s+)?[\w'’-]+(?:\s+[\w'’-]+)?\s+(?:had|has|have|was|were|is|are|would|will|could|might|may)(?:\s+been)?)?\s*$",
     re.I,
 )

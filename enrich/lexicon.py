@@ -235,6 +235,8 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
             r"\s+(?:out\s+of|out\s+from|away\s+from)" + _GAP + r"(?:purchases|contracts|deals|allocations|commitments|orders)\b")
     lex.add("supply_restriction", "limit limits limited limiting restrict restricts restricted restricting withhold withholds withheld withholding ration rations rationed rationing allocate allocates allocated cap caps capped curb curbed curbs reduce reduced reduces cut cuts",
             _GAP + r"(?:supply|supplies|deliveries|allocations?|volumes|goods|shipments)\s+(?:to|for)\s+(?:its\s+|their\s+|the\s+)?(?:\w+\s+)?" + _CUSTOMERS)
+    # "will cut November crude supplies by 7-to-8 percent from contracted volumes": customers' contracts cut.
+    lex.add("supply_restriction", _CUT, _GAP2.replace("{0,2}", "{0,3}") + r"(?:supply|supplies|deliveries|allocations?|volumes)\s+(?:by\s+[\w.,%-]+\s+(?:percent\s+|%\s+)?)?(?:from|below)\s+(?:the\s+)?(?:contracted|contract|contractual|nominated|requested|term)\b")
     # "cut gas supplies to Belarus", "cutting off supplies to Ukraine": supply withheld from a named customer.
     lex.add("supply_restriction", _CUT, r"(?:\s+off)?" + _GAP2 + r"(?:supply|supplies|deliveries|flows)\s+to\s+(?:the\s+)?(?-i:[A-Z])")
     lex.add("supply_restriction", "limit limits limited limiting restrict restricts restricted restricting withhold withholds withheld withholding ration rations rationed rationing",

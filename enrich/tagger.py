@@ -32,7 +32,7 @@ from newsflow.models import Event, Producer, Tags
 
 # Bump on every change to what the tagger outputs: `newsflow retag` keys its runs by it,
 # and subscribers read it from each enriched record.
-TAGGER_VERSION = "rules-2.9"
+TAGGER_VERSION = "rules-2.10"
 # Cue words the event grammar looks up by position (enrich.cues, enrich.actors).
 _CUE_ROLES = frozenset({"negation", "possible", "planned", "break", "move", "anaphor", "time", "forecast", "future"})
 

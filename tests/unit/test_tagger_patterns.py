@@ -780,3 +780,20 @@ def test_quotas_eased_and_limits_exceeded(text, actor, action, negated):
 def test_black_gold_is_crude_oil():
     tags = tag('WTI, the benchmark of the so-called "black gold," rose more than 5%.', PUBLISHED)
     assert "gold" not in tags.commodities and "crude oil" in tags.commodities
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "action", "negated"),
+    [
+        # rules-2.10: contracted supplies cut; the subject of "no need for X to".
+        ("Saudi Arabia told two refiners it will cut November crude supplies by 8 percent from contracted volumes.", "Saudi Arabia", "supply_restriction", False),
+        ("Qatar's oil minister said he does not see any need for OPEC to increase output in September.", "OPEC", "output_increase", True),
+        ("There is no need for OPEC to increase oil output, Qatar said.", "OPEC", "output_increase", True),
+    ],
+)
+def test_contract_cuts_and_needs_denied(text, actor, action, negated):
+    assert (actor, action, negated) in {(a, act, neg) for a, act, neg, _ in events_of(text)}
+
+
+def test_a_supply_cut_from_contracted_volumes_is_no_output_cut():
+    assert ("Saudi Arabia", "output_cut") not in pairs("Saudi Arabia will cut crude supplies by 8 percent from contracted volumes.")
