@@ -16,16 +16,23 @@ from enrich.vocabulary import CUES
 
 # Where a second verb phrase of the same subject starts ("would not sell ... and
 # would rather cut"): negation and modality before it belong to the first.
-_VP_START = re.compile(r"(?:,|\band\b|\bbut\b|\bor\b)\s+(?=(?:also\s+|then\s+|rather\s+|instead\s+)?(?:would|will|could|can|may|might|did|does|do|has|had|have|is|was|were|are|should|must|\w+ed)\b)", re.I)
+_VP_START = re.compile(
+    r"(?:,|\band\b|\bbut\b|\bor\b)\s+(?=(?:also\s+|then\s+|rather\s+|instead\s+)?(?:would|will|could|can|may|might|did|does|do|has|had|have|is|was|were|are|should|must|\w+ed)\b)"
+    # "... did not damage its mines, but it is facing an outage": a clause with a subject of its own.
+    r"|\bbut\s+(?=(?:it|they|he|she|we)\s)",
+    re.I,
+)
 _NEGATION = re.compile(
     # ("did not rule out a cut" leaves it possible: see _POSSIBLE.)
     r"\b(?:not(?!\s+(?:to\s+)?rule\s+out)|never|no\s+plans?|no\s+intention|den(?:y|ies|ied|ying)|rul(?:ed|es|ing)\s+out|refus(?:e|ed|es|ing)\s+to"
     r"|reject(?:ed|s|ing)?\s+(?:reports|suggestions|claims|speculation|calls)|dismiss(?:ed|es|ing)?\s+(?:reports|speculation|suggestions|claims)"
-    r"|(?:has|have|had)\s+yet\s+to|fail(?:ed|s)?\s+to|nor|cannot|call(?:ed|s|ing)?\s+off|unlikely|improbable"
+    r"|(?:has|have|had)\s+yet\s+to|fail(?:ed|s)?\s+to|(?:tried|trying|tries)\s+unsuccessfully|unsuccessful(?:ly)?\s+(?:to|bids?|attempts?|offers?|takeover|approach)|no\s+(?:need|reason)\b|nor|cannot|call(?:ed|s|ing)?\s+off|unlikely|improbable"
     # "decided against raising output", "no longer interested in buying",
     # "dropped an effort to force producers to cut"
     r"|(?:decid|vot|opt|argu)(?:e|es|ed|ing)\s+against|no\s+longer\s+(?:interested|plans?|intends?|wants?|seeks?|going)"
-    r"|(?:dropp|scrapp|shelv|abandon)(?:ed|ing)?\s+(?:its\s+|their\s+|the\s+|an?\s+)?(?:plans?|efforts?|attempts?|bids?|proposals?)\s+to)\b|n['’]t\b(?!\s+rule\s+out)|\bdeclined\s+to\s*$",
+    r"|(?:dropp|scrapp|shelv|abandon)(?:ed|ing)?\s+(?:its\s+|their\s+|the\s+|an?\s+)?(?:plans?|efforts?|attempts?|bids?|proposals?)\s+to"
+    # "decided to delay a decision on a new supply reduction": nothing decided yet.
+    r"|(?:delay|postpon|defer)(?:ed|s|ing|red|ring)?\s+(?:a|any|the|its|their)\s+(?:final\s+)?decision\s+on)\b|n['’]t\b(?!\s+rule\s+out)|\bdeclined\s+to\s*$",
     re.I,
 )
 _POSSIBLE = re.compile(
@@ -53,7 +60,7 @@ _DENIAL_BEFORE = re.compile(
 _PARENTHETICAL = re.compile(r",\s+(?:which|who|whose|one\s+of|a|an|the|its|part\s+of|owned|controlled|based)\b[^,]*,", re.I)
 
 
-_SUBORDINATOR = re.compile(r"\b(?:after|before|because|since|when|while|although|though|once|until|as)\s+$", re.I)
+_SUBORDINATOR = re.compile(r"\b(?:after|before|because|since|when|while|although|though|once|until|as|but)\s+$", re.I)
 
 
 def cue_window(article: Article, sentence: tuple[int, int], trigger: Trigger, actor: Actor) -> tuple[int, str]:

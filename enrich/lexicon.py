@@ -23,6 +23,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from enrich.times import _MONTH
 from enrich.vocabulary import WORDS
 
 # Words that may sit between a verb and its object: "halted all rough diamond sales".
@@ -202,7 +203,12 @@ def _sales_rules(lex: Lexicon) -> None:
     lex.add("sales_halt", "sales selling auctions tenders sale", _PASSIVE_AUX + r"(?:halted|suspended|stopped|paused|frozen|cancell?ed|postponed|on\s+hold|scrapped)\b", objects=_PASSIVE_WORDS)
     lex.add("sales_halt", "sales selling", r"\s+(?:halt|suspension|freeze|pause|moratorium|stoppage)\b")
     # Selling a mine, a stake or a unit is a divestment, not a sale of goods.
-    assets = r"(?!(?:\s+[\w'’.,%$-]+){0,5}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?|subsidiar\w+|operations?|projects?|holdings?|interests?)\b)"
+    # The asset may sit seven words on ("its natural gas processing and gathering assets"), but not
+    # past a "to" or "for": "sold 2 million barrels to the refinery" is a sale of goods.
+    assets = (
+        r"(?!(?:\s+(?!(?:to|for)\b)[\w'’.,%$-]+){0,7}?\s+(?:mills?|assets?|stakes?|units?|business(?:es)?|mines?|divisions?|shares|plants?"
+        r"|subsidiar\w+|operations?|projects?|holdings?|interests?|refiner(?:y|ies)|smelters?|banks?|arms?|oilfields?|terminals?|pipelines?)\b)"
+    )
     # "selling it to Cerberus", "to sell Chrysler Group for $7.4 billion": a divestment.
     divested = (
         r"(?!\s+(?:it|them)\s+to\b)(?!\s+(?:itself|themselves)\b)(?!\s+(?-i:[A-Z])[\w&.-]*(?:\s+(?-i:[A-Z])[\w&.-]*){0,3}\s+(?:for|to)\s)"
@@ -212,7 +218,7 @@ def _sales_rules(lex: Lexicon) -> None:
     lex.add("sales", "selling", r"(?!\s*-?\s*off\b|-side|\s+pressure|\s+prices?\b|\s+point|\s+season)" + divested + assets + r"(?=\s)", veto_left=_RELATIVE)
     lex.add("sales", "sales sale", r"(?=[\s,.;]|$)(?!\s+(?:tax|team|force|staff|pitch|event|events|cycles?|volumes?|guidance|agreement|office|offices|network|channels?|process|proceeds|strategy|strategies|targets?"
             r"|of\s+(?:(?:its|a|the|and|[\w'’-]+)\s+){1,6}?(?:stakes?|units?|business(?:es)?|mines?|assets?|divisions?|subsidiar\w+|operations|plants?|shares)\b))",
-            strict=True, confidence=0.8, veto_left=r"\b(?:(?:has|have|had)\s+(?:\w+\s+)?|assets?\s+|asset-|advis\w*\s+(?:[\w'’&.-]+\s+){0,3}?on\s+the\s+)")
+            strict=True, confidence=0.8, veto_left=r"\b(?:(?:has|have|had)\s+(?:\w+\s+)?|assets?\s+|asset-|up\s+for\s+|advis\w*\s+(?:[\w'’&.-]+\s+){0,3}?on\s+the\s+)")
     lex.add("sales", "reported posted recorded booked", _GAP2 + r"sales\b")
     # "Alrosa's sales rose 10%", "Ivory Coast's cocoa exports fell": sales as a statistic.
     lex.add("sales", "sales shipments deliveries exports", _STAT_AUX + r"(?:volumes?\s+)?(?:" + _STAT_UP[3:-3] + "|" + _STAT_DOWN[3:-3] + r")\b", strict=True, actor_inside=True)
@@ -248,7 +254,8 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
     lex.add("supply_restriction", "supply deliver ship supplies delivers ships", r"(?:\s+[\w'’$%.,-]+){0,4}?\s+(?:less|fewer|reduced\s+volumes)\b")
     # "both nations will boost crude exports": more sold.
     lex.add("sales", "boost boosts boosted boosting raise raises raised raising increase increases increased increasing ramp ramped",
-            r"(?:\s+up)?" + _GAP2 + r"(?:crude\s+|oil\s+|gas\s+|LNG\s+|coal\s+|(?!and\b|or\b)[\w-]+\s+)?exports\b(?!\s+(?:of\s+)?(?:cars?|vehicles?|goods))", objects="exports", confidence=0.8)
+            r"(?:\s+up)?" + _GAP2 + r"(?:crude\s+|oil\s+|gas\s+|LNG\s+|coal\s+|(?!and\b|or\b)[\w-]+\s+)?(?:exports|shipments|deliveries)\b(?!\s+(?:of\s+)?(?:cars?|vehicles?|goods))",
+            objects="exports shipments deliveries", confidence=0.8)
     # "agreed to supply Japanese buyers", "a deal to supply Indian customers with potash":
     # customers contracted (not "will keep supplying customers", nor the noun).
     lex.add("sales", "supply", r"\s+(?:(?:its|their|the|some|all|[\w-]+)\s+){0,2}?" + _CUSTOMERS + r"\b",
@@ -259,8 +266,9 @@ def _deferral_and_supply_rules(lex: Lexicon) -> None:
             veto_left=_RELATIVE, confidence=0.85)
     # "agreed to ship heavy crude oil to Venezuela": a commodity sent to a named buyer.
     lex.add("sales", "supplied supplies supply shipped ships ship delivered delivers deliver exported exports export sold sells sell",
-            r"(?:\s+(?!and\b|or\b|but\b)[\w'’-]+){1,4}?\s+to\s+(?:the\s+)?(?=(?-i:[A-Z]))", needs=("commodity",), confidence=0.8, objects="to",
-            veto_left=_RELATIVE[:-1] + r"|\b(?!(?:agreed|agree|agrees|agreeing|deal|deals|agreement|agreements|contract|contracts|signed|pledged|offered|plans?|planned|will|would)\b)[\w-]+\s+to\s)")
+            r"(?:\s+(?!and\b|or\b|but\b)[\w'’-]+){1,4}?\s+(?:to|for)\s+(?:the\s+|an?\s+)?(?!" + _MONTH + r")(?=(?-i:[A-Z]))", needs=("commodity",), confidence=0.8, objects="to for",
+            # A headline's "Kestrel to supply ..." is the company's plan; "aims to supply" is not a deal.
+            veto_left=_RELATIVE[:-1] + r"|\b(?!(?:agreed|agree|agrees|agreeing|deal|deals|agreement|agreements|contract|contracts|signed|pledged|offered|plans?|planned|will|would)\b)(?-i:[a-z])[\w-]*\s+to\s)")
 
 
 # Before a bare "cuts", only an owner and these modifiers: not "job cuts", not
@@ -329,6 +337,10 @@ def _production_rules(lex: Lexicon) -> None:
     # "completed the shutdown of its 263,776 barrel-per-day Houston refinery"
     lex.add("output_cut", "cut cuts cutting reduction reductions cutback cutbacks curb curbs halt suspension shutdown shutdowns closure closures stoppage",
             r"\s+(?:of|in|to|at)(?:\s+(?!and\b|but\b|or\b|exports?\b|imports?\b|sales\b|prices?\b)[\w'’$%.,()-]+){0,6}?\s+" + _PRODUCTION)
+    # "an outage at Norsk Hydro's Alunorte plant": the owner sits inside.
+    lex.add("output_cut", "outage outages", r"\s+(?:at|of|in)(?:\s+(?!and\b|but\b|or\b)[\w'’.&-]+){0,5}?\s+" + _PRODUCTION, actor_inside=True, strict_subject=True, confidence=0.8)
+    # "the refinery will undergo seven weeks of maintenance": a planned outage.
+    lex.add("output_cut", "undergo undergoes undergoing underwent", r"(?:\s+[\w-]+){0,4}?\s+(?:maintenance|turnarounds?|overhauls?)\b", objects="maintenance turnaround turnarounds overhaul overhauls")
     lex.add("output_cut", "supply", r"\s+(?:cuts?|cutbacks?|reductions?)\b" + _NOT_A_DEAL)
     # "rallied on cuts from Saudi Arabia": the cutter follows.
     lex.add("output_cut", "cuts cutbacks", r"\s+(?:by|from)\s+(?:the\s+)?(?=(?-i:[A-Z]))", actor_after=True, confidence=0.8,
@@ -346,14 +358,31 @@ def _production_rules(lex: Lexicon) -> None:
     lex.add("output_cut", "reject rejects rejected rejecting refuse refuses refused refusing flout flouts flouted ignore ignored ignores exceed exceeds exceeded exceeding breach breached breaches overshoot overshot",
             quota, negates=True, objects="quota quotas")
     # "far exceeding the production limits of the global oil deal"
-    lex.add("output_cut", "exceed exceeds exceeded exceeding breach breached breaches overshoot overshot",
-            r"(?:\s+(?:its|their|the|a|an|agreed|production|output|oil|crude|opec|opec\+))*\s+(?:production|output)\s+(?:limits?|ceilings?|targets?|caps?)\b", negates=True, objects="production output")
+    lex.add("output_cut", "exceed exceeds exceeded exceeding breach breached breaches overshoot overshot overshooting overshoots",
+            r"(?:\s+(?:its|their|the|a|an|agreed|production|output|oil|crude|opec|opec\+|informal|formal|official|new|collective))*\s+(?:(?:production|output)\s+(?:limits?|ceilings?|targets?|caps?)\b|(?:limits?|ceilings?|targets?|caps?)\b(?!\s+(?:of|for)\s+(?![\d$])))", negates=True, objects="limit limits ceiling ceilings target targets cap caps")
     # "still pumping above its collective ceiling", "pumped 26.2 million bpd, 1.4 million above the target": a quota not honoured.
     limits = "target targets ceiling ceilings quota quotas limit limits"
     lex.add("output_cut", "pumping pumped pump pumps producing produced produce produces",
-            r"(?:\s+[\w$.,%()-]+){0,8}?\s+(?:above|over|beyond|in\s+excess\s+of)\s+(?:(?:its|their|the|an?|agreed|nominal|collective|official|output|production|implied|new|[\d.,]+|million|mln|bpd|barrels|per|a|day)\s+)*(?:"
+            r"(?:\s+[\w$.,%()-]+){0,12}?\s+(?:above|over|beyond|in\s+excess\s+of)\s+(?:(?:its|their|the|an?|agreed|nominal|collective|official|output|production|implied|new|[\d.,]+|million|mln|bpd|barrels|per|a|day)\s+)*(?:"
             + "|".join(limits.split()) + r")\b",
             negates=True, objects=limits)
+    # "made good on only two thirds of the pledged cut", "delivered only 60% of its cuts": a cut not honoured.
+    lex.add("output_cut", "made make makes making delivered delivers delivering implemented implementing",
+            r"(?:\s+good\s+on)?\s+only\s+(?:[\w$.,%-]+\s+){1,4}?of\s+(?:its|their|the|those|agreed|pledged|promised|\s)+(?:output\s+|production\s+|supply\s+)?(?:cuts?|curbs?|reductions?|cutbacks?)\b",
+            denies=True, objects="only")
+    # "compliance with the cuts fell to 60 percent": members not honouring the cut.
+    lex.add("output_cut", "compliance",
+            r"(?:\s+(?:with|of|to)\s+(?:[\w'’+-]+\s+){0,4}?(?:cuts?|curbs?|quotas?|targets?|pact|deal|agreement))?(?:\s+(?:has|had|have|was|were|is|also|further))*"
+            r"\s+(?:fell|slipped|dropped|slid|declined|eased|weakened|(?:was|were|is|stood)\s+(?:only|just|below|less\s+than))\b",
+            actor_inside=True, strict_subject=True, denies=True, confidence=0.8, objects="fell slipped dropped slid declined eased weakened only just below less")
+    # "Saudi Arabia will pump more oil", "saw no need to produce more": more output (not "pump more money into").
+    lex.add("output_increase", "pump pumps pumping pumped produce produces producing produced", r"\s+more(?:\s+(?!than\b)[\w-]+){1,2}(?!\s+than\b)",
+            needs=("commodity",), confidence=0.8, objects="more")
+    # "rebuffed consumer nations' calls for more output", "declined calls to pump more": an increase refused.
+    lex.add("output_increase", "declined declines declining rebuffed rebuffs rebuffing rejected rejects rejecting resisted resists resisting ignored ignores ignoring",
+            r"(?:\s+(?!and\b|but\b)[\w'’-]+){0,4}?\s+calls?\s+(?:from\s+(?:[\w'’-]+\s+){1,4}?)?(?:for|to)\s+(?:(?:pump|produce|supply|boost|raise|increase|lift)\s+)?"
+            r"(?:more|higher|increased|extra|additional|an?\s+(?:increase|rise|boost|hike)\s+in)(?:\s+[\w-]+)?\s+(?:oil|crude|output|production|supply|supplies|barrels|gas)\b",
+            denies=True, objects="call calls")
     # "a further cut of 1 million barrels per day to its crude production"
     lex.add("output_cut", "cut cuts reduction reductions cutback cutbacks", r"\s+of\s+(?:[\w$.,%-]+\s+){1,6}?(?:to|in|from)" + _GAP2 + r"(?:output|production|supply)\b")
     lex.add("output_increase", "unwind unwinds unwinding unwound ease eases eased easing reverse reversed reverses taper tapered phase phased",
@@ -624,6 +653,9 @@ def _corporate_rules(lex: Lexicon) -> None:
             actor_inside=True)
     lex.add("strike", "strike strikes", r"(?=\s+(?:at|by|action|actions|hit|hits|halted|halts|disrupted|disrupts|over|entered|enters|continued|continues|ended|began|started|affected|affects|shut|closed|idled|paralysed|paralyzed|forced|has|have|had)\b)", actor_inside=True)
     lex.add("strike", "walkout walkouts sit-in sit-ins go-slow", r"(?=[\s,.;]|$)", actor_inside=True)
+    # "after Nigeria oil strike ends", "effects seen from Potash Corp strike": the owner names it.
+    lex.add("strike", "strike strikes", r"(?=\s*$|\s*[.,;:]|\s+(?:ends|end|enters|drags|looms|is\s+over|was\s+over)\b)", actor_inside=True, strict=True,
+            veto_left=r"\b(?:air|drone|missile|military|rocket|artillery|naval|nuclear|pre-emptive|preemptive|first|hunger|lightning|tax|lucky|bowling|general)\s+")
     # "the return of half of the striking workforce at its South African mines"
     lex.add("strike", "striking", r"\s+(?:workers|miners|employees|staff|workforce|union\s+members)\b", actor_inside=True)
     lex.add("strike", "went go goes going gone", r"\s+on\s+strike\b", actor_inside=True)

@@ -32,7 +32,7 @@ from newsflow.models import Event, Producer, Tags
 
 # Bump on every change to what the tagger outputs: `newsflow retag` keys its runs by it,
 # and subscribers read it from each enriched record.
-TAGGER_VERSION = "rules-2.10"
+TAGGER_VERSION = "rules-2.11"
 # Cue words the event grammar looks up by position (enrich.cues, enrich.actors).
 _CUE_ROLES = frozenset({"negation", "possible", "planned", "break", "move", "anaphor", "time", "forecast", "future"})
 
@@ -64,7 +64,7 @@ def tag(
     producers = _producers(reading.producer_mentions, taxonomy)
     producers += _acting_producers(events, {p.name for p in producers}, taxonomy)
     return Tags(
-        producers=producers + _producing_countries(article.text, reading.matches, events, {p.name for p in producers}, article),
+        producers=producers + _producing_countries(article.text, reading.matches, events, {p.name for p in producers}, article, taxonomy),
         countries=_countries(reading.matches),
         commodities=list(reading.commodities),
         events=_in_body(events, reading.document, reading.offset),
@@ -371,7 +371,7 @@ _PRODUCING_BEFORE = re.compile(
 _LIST_NEXT = re.compile(r"\s*(?:,|,?\s+and|,?\s+or)\s+(?:the\s+)?$")
 
 
-def _producing_countries(text: str, matches: list[Match], events: list[Event], known: set[str], article: Article) -> list[Producer]:
+def _producing_countries(text: str, matches: list[Match], events: list[Event], known: set[str], article: Article, taxonomy: Taxonomy) -> list[Producer]:
     """Countries the text presents as producing or exporting, with kind ``country``."""
     names = [e.actor for e in events if e.action in _PRODUCING_ACTIONS]
     previous = None  # the last country taken from a "before" context, for the list after it
@@ -381,6 +381,9 @@ def _producing_countries(text: str, matches: list[Match], events: list[Event], k
         listed = previous is not None and m.phrase.kind == "country" and _LIST_NEXT.fullmatch(text, previous.end, m.start)
         previous = None
         if m.phrase.kind == "country" and _PRODUCER_APPOSITION.match(text, m.end):
+            names.append(m.phrase.target)
+        elif m.phrase.kind == "country" and _exported_in_sentence(article, m, taxonomy.countries[m.phrase.target].exports):
+            # "Qatar" in a sentence about LNG: a leading exporter named with its export (countries.yaml).
             names.append(m.phrase.target)
         elif listed or _PRODUCING_AFTER.match(text, m.end) or _PRODUCING_BEFORE.search(text, max(0, m.start - 40), m.start):
             if _commodity_in_sentence(article, m.start):
@@ -392,6 +395,22 @@ def _producing_countries(text: str, matches: list[Match], events: list[Event], k
         trusted(Producer, {"name": name, "kind": "country", "in_catalogue": True, "country": name, "commodities": [], "mentions": names.count(name)})
         for name in found
     ]
+
+
+# A country in a sentence about a measure is mostly its target ("sanctions against
+# Russia", "an embargo on Iranian crude"), not a seller.
+_MEASURE = re.compile(r"\bsanction|\bembargo", re.I)
+
+
+def _exported_in_sentence(article: Article, match: Match, exports: frozenset[str]) -> bool:
+    """A leading exporter (countries.yaml) named in a sentence with its export."""
+    text = article.text
+    if not exports or "/" in (text[match.end : match.end + 1], text[max(0, match.start - 1) : match.start]):
+        return False  # a benchmark: "the Oman/Dubai average"
+    start, end = article.sentences[article.sentence_index(match.start)]
+    if _MEASURE.search(text, start, end):
+        return False
+    return any(m.kind == "commodity" and m.name in exports for m in article.mentions_between(start, end))
 
 
 def _commodity_in_sentence(article: Article, position: int) -> bool:

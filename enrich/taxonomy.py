@@ -42,6 +42,7 @@ class ProducerEntry:
 class CountryEntry:
     name: str
     iso2: str | None = None
+    exports: frozenset[str] = frozenset()  # commodities it is a leading exporter of
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def _add_producers(taxonomy: Taxonomy, rows: list[dict]) -> None:
 def _add_countries(taxonomy: Taxonomy, rows: list[dict]) -> None:
     for row in rows:
         name = str(row["name"]).strip()
-        taxonomy.countries[name] = CountryEntry(name=name, iso2=row.get("iso2"))
+        taxonomy.countries[name] = CountryEntry(name=name, iso2=row.get("iso2"), exports=frozenset(_strings(row, "exports")))
         for surface in [name, *_strings(row, "aliases"), *_CAPITALS.get(name, ())]:
             taxonomy.matcher.add(surface, Phrase("country", name))
             taxonomy.names.setdefault(surface.lower(), name)

@@ -797,3 +797,62 @@ def test_contract_cuts_and_needs_denied(text, actor, action, negated):
 
 def test_a_supply_cut_from_contracted_volumes_is_no_output_cut():
     assert ("Saudi Arabia", "output_cut") not in pairs("Saudi Arabia will cut crude supplies by 8 percent from contracted volumes.")
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "action", "negated"),
+    [
+        # rules-2.11: refusals and shortfalls of a cut are the event negated.
+        ("OPEC has again rebuffed calls from importing nations for more crude.", "OPEC", "output_increase", True),
+        ("Kuwait sees no need on Monday to pump more oil.", "Kuwait", "output_increase", True),
+        ("OPEC members delivered only about 60 percent of their pledged cuts in March.", "OPEC", "output_cut", True),
+        ("OPEC's compliance with the agreed cuts slipped to 58 percent in June.", "OPEC", "output_cut", True),
+        ("Iraq is overshooting its informal output target.", "Iraq", "output_cut", True),
+        ("OPEC agreed on Friday to delay a decision on a deeper supply reduction.", "OPEC", "output_cut", True),
+        ("BHP tried unsuccessfully to take over Kestrel Mining in 2015.", "BHP", "acquisition", True),
+        # more sold, shipped or pumped
+        ("Kuwait told Asian buyers it would increase shipments by 5 percent in May.", "Kuwait", "sales", False),
+        ("Kestrel Energy to supply natural gas for Ruritania power project", "Kestrel Energy", "sales", False),
+        ("Nigeria will pump more crude from July.", "Nigeria", "output_increase", False),
+        # outages and maintenance at an owner's site
+        ("Aluminium premiums rose after an outage at Norsk Hydro's smelter in Norway.", "Norsk Hydro", "output_cut", False),
+        ("Valero's Memphis refinery will undergo a six-week turnaround from March.", "Valero", "output_cut", False),
+        ("Codelco said the quake did not damage its mines, but it faces an outage at its Salvador smelter.", "Codelco", "output_cut", False),
+        # a strike named by its owner at the end of a headline
+        ("Copper steady after Codelco strike", "Codelco", "strike", False),
+    ],
+)
+def test_eleventh_rules_refusals_shipments_and_outages(text, actor, action, negated):
+    assert (actor, action, negated) in {(a, act, neg) for a, act, neg, _ in events_of(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        # Divestments of a refinery, of assets or of a unit put up for sale are no sales of goods.
+        ("Shell will sell its Ruritania refinery and the related pipelines to Klesch.", ("Shell", "sales")),
+        ("Chesapeake agreed to sell most of its gas processing and gathering assets for $2 billion.", ("Chesapeake", "sales")),
+        ("Rio Tinto put the unit up for sale in November.", ("Rio Tinto", "sales")),
+        # A comparison is no increase; a sales target beaten is no quota broken.
+        ("OPEC is pumping more oil than buyers can absorb.", ("OPEC", "output_increase")),
+        ("ConocoPhillips exceeded its target of asset sales worth $20 billion.", ("ConocoPhillips", "output_cut")),
+        ("The union rejected calls for higher wages at the Kestrel mine.", ("Kestrel", "output_increase")),
+        ("Oil rose after a Ruritanian drone strike.", ("Ruritania", "strike")),
+    ],
+)
+def test_what_the_eleventh_rules_must_not_take(text, wrong):
+    assert wrong not in pairs(text)
+
+
+def test_sales_to_a_refinery_are_still_sales():
+    assert ("Saudi Aramco", "sales") in pairs("Saudi Aramco will sell 2 million barrels of crude to Indian refineries in May.")
+
+
+def test_a_leading_exporter_named_with_its_export_is_a_producer():
+    # countries.yaml lists exports for oil, gas and farm goods only.
+    names = {p.name: p.kind for p in tag("Qatar and Ruritania signed a memorandum on LNG shipping, the ministry said.", PUBLISHED).producers}
+    assert names.get("Qatar") == "country"
+    miners = {p.name for p in tag("Australia approved a new iron ore port for Kestrel Mining.", PUBLISHED).producers}
+    assert "Australia" not in miners
+    buyers = {p.name for p in tag("Japan bought more LNG in March, the ministry said.", PUBLISHED).producers}
+    assert "Japan" not in buyers
